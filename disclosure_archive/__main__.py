@@ -1,0 +1,5 @@
+import sys
+
+from disclosure_archive.cli import main
+
+sys.exit(main())
