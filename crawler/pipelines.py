@@ -1,0 +1,89 @@
+"""The archive pipeline: every fetched report page goes to the archive, feeds get the report.
+
+Raw pages are recorded untouched beside what was parsed from them; a page that could not be
+read as a report is still recorded (with its error) and dropped from feeds, so ``-O
+reports.jsonl`` holds exactly the ``disclosure-report/1`` documents of the crawl.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.items import ReportPage
+
+logger = logging.getLogger(__name__)
+
+STAT = "archive"
+SUMMARY_FIELDS = (
+    "pages", "new_documents", "new_versions", "unchanged", "reposts", "failures", "check_failures",
+)
+
+
+class ArchivePipeline:
+    """Records ``ReportPage`` items in the archive (``DATABASE_URL``) and yields their report dict.
+
+    The archive buffers and batches its writes in transactions; the run's counts are written
+    when the spider closes and copied into the crawl stats as ``archive/<count>``.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.enabled = crawler.settings.getbool("ARCHIVE_ENABLED", True)
+        self.database_url: str | None = crawler.settings.get("DATABASE_URL") or None
+        self.archive: Any = None
+        self.run_id: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        if not self.enabled:
+            return
+        from storage.archive import Archive  # imported here: feeds-only crawls never need it
+
+        spider = self.crawler.spider
+        self.archive = Archive.open(self.database_url)
+        self.run_id = self.archive.start_run(spider.name, getattr(spider, "portal", None))
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ReportPage):
+            return item
+        if self.archive is not None:
+            self._record(item)
+        if item.report is None:
+            raise DropItem(f"{item.url}: not archived as a report ({item.error})")
+        return item.report.to_dict()
+
+    def _record(self, item: ReportPage) -> None:
+        from storage.archive import FetchedPage
+
+        page = FetchedPage(
+            url=item.url,
+            status=item.status,
+            fetched_at=item.fetched_at,
+            body=item.body,
+            headers=item.headers,
+        )
+        self.archive.record(self.run_id, page, item.report, error=item.error)
+        self.crawler.stats.inc_value(f"{STAT}/pages_recorded")
+
+    def close_spider(self) -> None:
+        if self.archive is None:
+            return
+        try:
+            self.archive.flush()
+            stats = self.crawler.stats.get_stats()
+            summary = self.archive.finish_run(self.run_id, stats)
+            for name in SUMMARY_FIELDS:
+                value = getattr(summary, name, None)
+                if value is not None:
+                    self.crawler.stats.set_value(f"{STAT}/{name}", value)
+            logger.info("archive run %s: %s", self.run_id, summary)
+        finally:
+            self.archive.close()
+            self.archive = None

@@ -1,0 +1,62 @@
+"""Scrapy settings of the disclosure-archive crawler: polite by default.
+
+Government portals are public infrastructure run on small budgets, so the defaults are slow and
+honest: robots.txt obeyed, one request at a time per host, AutoThrottle, a User-Agent that says
+who we are. Local crawls (tests, the demo, benchmarks against the replica) switch politeness off
+with ``crawler.local.FAST_SETTINGS``; never use those against a real portal.
+"""
+
+from __future__ import annotations
+
+PROJECT_URL = "https://github.com/disclosure-archive/disclosure-archive"
+
+BOT_NAME = "disclosure-archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = f"disclosure-archive/0.1 (+{PROJECT_URL}; research archive of disclosure reports)"
+
+# --- politeness ---------------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+HTTPCACHE_ENABLED = False  # every fetch must be a real fetch: the archive records what the site served
+COOKIES_ENABLED = False  # the portal needs none; cookies would only track us
+
+# --- what may be stored -------------------------------------------------------------------
+# A body cut short (Content-Length not reached) fails the request instead of reaching the
+# spider: it is retried, and never becomes a version. Pages larger than any real report are
+# refused outright (a report page is a few hundred kilobytes).
+DOWNLOAD_FAIL_ON_DATALOSS = True
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 60
+
+# --- retries: 5xx, timeouts, dropped connections, truncated bodies -------------------------
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# --- output -------------------------------------------------------------------------------
+FEED_EXPORT_ENCODING = "utf-8"
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+EXTENSIONS = {
+    "crawler.extensions.ProgressLine": 500,
+}
+
+# The archive: None means the DATABASE_URL environment variable, else sqlite:///archive.db.
+DATABASE_URL = None
+ARCHIVE_ENABLED = True
+# Seconds between progress lines on stdout (0 turns them off); the demo turns them on.
+PROGRESS_INTERVAL = 0
+
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
+

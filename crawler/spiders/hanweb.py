@@ -1,0 +1,265 @@
+"""The reusable spider of Hanweb (大汉 JCMS) portals: column lists in, annual reports out.
+
+A Hanweb column page embeds its first records in ``<datastore>`` and names the form fields of
+its list in ``var param_{unitid}``; later records come from ``POST /module/jpage/dataproxy.jsp``
+in 1-based inclusive windows, three pages per call as the browser asks. A site subclass states
+its base URL and column ids (and, where known, webid/unitid/webname); everything else is here,
+in small ``_parse_…``/``_…`` hooks a subclass can override.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import FormRequest, Request, Response
+from twisted.python.failure import Failure
+
+from crawler.items import ReportPage
+from crawler.pages import (
+    ColumnPage,
+    DataproxyPage,
+    ListedRecord,
+    SiteChangedError,
+    article_completeness_error,
+)
+from parsers import parse_report
+from parsers.errors import NotAReportError, ParseError
+
+STAT = "hanweb"
+
+
+class HanwebSpider(scrapy.Spider):
+    """Base spider of Hanweb JCMS portals; subclasses set ``name``, ``base_url``, ``column_ids``."""
+
+    base_url: str = ""
+    column_ids: tuple[str, ...] = ()
+    # Form fields of the dataproxy; the column page's ``var param_…`` block wins when it has them.
+    webid: ClassVar[str | None] = None
+    unitid: ClassVar[str | None] = None
+    webname: ClassVar[str | None] = None
+    dataproxy_path: ClassVar[str] = "/module/jpage/dataproxy.jsp"
+    per_page: ClassVar[int] = 20
+    pages_per_call: ClassVar[int] = 3
+
+    # Annual information-disclosure reports, by list title; notices about them and other reports
+    # (法治政府建设年度报告, 工作报告 without 信息公开) are not.
+    report_title: ClassVar[re.Pattern[str]] = re.compile(
+        r"信息公开.{0,16}?(年度报告|年报|年度工作报告|工作报告)"
+    )
+    report_title_excludes: ClassVar[tuple[str, ...]] = (
+        "通知", "关于", "解读", "图解", "意见", "方案", "公告", "征集", "评议", "目录", "指南",
+    )
+
+    def __init__(self, *args: Any, base_url: str | None = None, columns: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.base_url = (base_url or type(self).base_url).rstrip("/")
+        host = urlsplit(self.base_url).hostname
+        if not host:
+            raise ValueError(f"{type(self).__name__}: base_url {self.base_url!r} has no host name")
+        if columns:
+            self.column_ids = tuple(c.strip() for c in columns.split(",") if c.strip())
+        if not self.column_ids:
+            raise ValueError(f"{type(self).__name__}: no column ids to crawl")
+        # Only the official host counts as a source: copies on other hosts are dropped by
+        # Scrapy's OffsiteMiddleware.
+        self.allowed_domains = [host]
+        self.listed_by_column: dict[str, int] = {}
+        self.total_by_column: dict[str, int] = {}
+
+    # ---- URLs ---------------------------------------------------------------------------------
+
+    @property
+    def portal(self) -> str:
+        """The portal's host: what the archive files this crawl's run under."""
+        return urlsplit(self.base_url).netloc
+
+    def _column_url(self, column_id: str) -> str:
+        return f"{self.base_url}/col/col{column_id}/index.html"
+
+    def _dataproxy_url(self, proxy_path: str | None, start: int, end: int, per_page: int) -> str:
+        path = proxy_path or self.dataproxy_path
+        if not path.startswith("/"):
+            path = "/" + path
+        return f"{self.base_url}{path}?startrecord={start}&endrecord={end}&perpage={per_page}"
+
+    # ---- the crawl ----------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        for column_id in self.column_ids:
+            yield Request(
+                self._column_url(column_id),
+                callback=self.parse_column,
+                cb_kwargs={"column_id": column_id},
+                errback=self.list_fetch_failed,
+            )
+
+    def parse_column(self, response: Response, column_id: str) -> Iterator[Request]:
+        """The column page: list its embedded records, then ask the dataproxy for the rest."""
+        try:
+            page = ColumnPage.from_html(response.text, response.url)
+            form = self._parse_form_fields(page, column_id)
+        except SiteChangedError as exc:
+            self._site_changed(str(exc))
+            return
+        self._report_unreadable(page.unreadable)
+        self.total_by_column[column_id] = page.total_record
+        self.crawler.stats.inc_value(f"{STAT}/total_record", page.total_record)
+        yield from self._listed(page.records, column_id)
+
+        per_page = page.per_page or self.per_page
+        for start, end in self._windows(len(page.records), page.total_record, per_page):
+            yield FormRequest(
+                self._dataproxy_url(page.proxy_url, start, end, per_page),
+                formdata=form,
+                callback=self.parse_dataproxy,
+                errback=self.list_fetch_failed,
+                cb_kwargs={"column_id": column_id, "start": start, "end": end},
+            )
+
+    def _windows(self, embedded: int, total: int, per_page: int) -> Iterator[tuple[int, int]]:
+        """1-based inclusive record windows after the embedded ones, ``pages_per_call`` pages each."""
+        size = per_page * self.pages_per_call
+        for start in range(embedded + 1, total + 1, size):
+            yield start, start + size - 1
+
+    def parse_dataproxy(self, response: Response, column_id: str, start: int,
+                        end: int) -> Iterator[Request]:
+        """One window of the list; a window shorter than promised is reported, not ignored."""
+        try:
+            page = DataproxyPage.from_xml(response.text, response.url, self.base_url)
+        except SiteChangedError as exc:
+            self._site_changed(str(exc))
+            return
+        self._report_unreadable(page.unreadable)
+        expected = max(0, min(end, page.total_record) - start + 1)
+        got = len(page.records) + len(page.unreadable)
+        if got != expected:
+            self.crawler.stats.inc_value(f"{STAT}/window_mismatch")
+            self.logger.error(
+                "column %s: dataproxy window %d-%d held %d records, expected %d (totalrecord %d)",
+                column_id, start, end, got, expected, page.total_record,
+            )
+        yield from self._listed(page.records, column_id)
+
+    def _listed(self, records: Iterable[ListedRecord], column_id: str) -> Iterator[Request]:
+        """Requests for the records that are annual reports; the rest are counted and skipped."""
+        stats = self.crawler.stats
+        for record in records:
+            self.listed_by_column[column_id] = self.listed_by_column.get(column_id, 0) + 1
+            stats.inc_value(f"{STAT}/records_listed")
+            if not self._is_report_title(record.title):
+                stats.inc_value(f"{STAT}/non_reports_skipped")
+                continue
+            stats.inc_value(f"{STAT}/reports_listed")
+            yield Request(
+                record.url,
+                callback=self.parse_report_page,
+                errback=self.report_fetch_failed,
+                cb_kwargs={"record": record, "column_id": column_id},
+            )
+
+    def parse_report_page(self, response: Response, record: ListedRecord,
+                          column_id: str) -> Iterator[ReportPage]:
+        """An article the list called a report: parse it, and keep the page raw either way."""
+        fetched_at = datetime.now(UTC)
+        report = None
+        error = self._incomplete_reason(response)
+        if error is None:
+            try:
+                report = parse_report(response.text, url=response.url)
+            except NotAReportError as exc:
+                error = f"not a report: {exc}"
+            except ParseError as exc:
+                error = f"parse error: {exc}"
+        if error is not None:
+            self.crawler.stats.inc_value(f"{STAT}/report_pages_unreadable")
+            self.logger.warning("report page %s kept raw, not parsed: %s", response.url, error)
+        yield ReportPage(
+            url=response.url,
+            status=response.status,
+            fetched_at=fetched_at,
+            body=response.body,
+            headers=self._parse_headers(response),
+            report=report,
+            error=error,
+            listed_title=record.title,
+            listed_date=record.date,
+            column_id=column_id,
+            flags=list(response.flags),
+        )
+
+    # ---- failures -----------------------------------------------------------------------------
+
+    def list_fetch_failed(self, failure: Failure) -> None:
+        """A list page that could not be fetched (after retries) loses records: say so loudly."""
+        self.crawler.stats.inc_value(f"{STAT}/list_fetch_failures")
+        self.logger.error("list page %s could not be fetched: %s", failure.request.url,
+                          failure.getErrorMessage())
+
+    def report_fetch_failed(self, failure: Failure) -> None:
+        """A report page that could not be fetched whole (after retries): nothing is stored."""
+        self.crawler.stats.inc_value(f"{STAT}/report_fetch_failures")
+        self.logger.error("report page %s could not be fetched: %s", failure.request.url,
+                          failure.getErrorMessage())
+
+    def _site_changed(self, reason: str) -> None:
+        self.crawler.stats.inc_value(f"{STAT}/site_changed")
+        self.crawler.stats.set_value(f"{STAT}/site_changed_reason", reason)
+        self.logger.error("site changed: %s", reason)
+
+    def _report_unreadable(self, reasons: list[str]) -> None:
+        for reason in reasons:
+            self._site_changed(reason)
+
+    def closed(self, reason: str) -> None:
+        """Compare what was listed with what the columns announced: fewer is a loud error."""
+        for column_id, total in self.total_by_column.items():
+            listed = self.listed_by_column.get(column_id, 0)
+            if listed < total:
+                self.crawler.stats.inc_value(f"{STAT}/columns_incomplete")
+                self.logger.error("column %s: listed %d of %d records", column_id, listed, total)
+
+    # ---- hooks ----------------------------------------------------------------------------------
+
+    def _is_report_title(self, title: str) -> bool:
+        """Whether a list title names an annual information-disclosure report."""
+        compact = re.sub(r"\s+", "", title)
+        return bool(self.report_title.search(compact)) and not any(
+            word in compact for word in self.report_title_excludes
+        )
+
+    def _parse_form_fields(self, page: ColumnPage, column_id: str) -> dict[str, str]:
+        """The dataproxy's form fields, as the browser posts them (values from ``var param_…``)."""
+        params = page.params
+        webid = params.get("webid") or self.webid
+        if not webid:
+            raise SiteChangedError(f"column {column_id}: no webid in the page's list parameters")
+        return {
+            "col": params.get("col", "1"),
+            "appid": params.get("appid", "1"),
+            "webid": webid,
+            "path": params.get("path", "/"),
+            "columnid": params.get("columnid", column_id),
+            "sourceContentType": params.get("sourceContentType", "1"),
+            "unitid": params.get("unitid") or page.unitid or self.unitid or "",
+            "webname": params.get("webname") or self.webname or "",
+            "permissiontype": params.get("permissiontype", "0"),
+        }
+
+    def _parse_headers(self, response: Response) -> dict[str, str]:
+        return {
+            key.decode("latin-1"): ", ".join(v.decode("utf-8", "replace") for v in values)
+            for key, values in response.headers.items()
+        }
+
+    def _incomplete_reason(self, response: Response) -> str | None:
+        """Why a response cannot be a whole report page (never stored as a version), else None."""
+        if "dataloss" in response.flags:
+            return "response body incomplete (data loss)"
+        return article_completeness_error(response.body)
