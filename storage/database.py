@@ -1,0 +1,113 @@
+"""Where the archive lives: resolving its URL, opening an engine tuned for our write pattern.
+
+SQLite is the embedded default and PostgreSQL the production store; everything dialect-specific
+about connecting (pragmas, how a write transaction begins, creating the schema safely while
+another process may be doing the same) is kept here so the rest of ``storage`` is plain SQL.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import URL, make_url
+
+from storage.models import Base
+
+DEFAULT_DATABASE_URL = "sqlite:///archive.db"
+ENV_VAR = "DATABASE_URL"
+
+# Execution option marking a connection whose transaction will write: on SQLite it begins with
+# BEGIN IMMEDIATE so that two writers queue on the lock instead of failing on a stale snapshot.
+WRITE_OPTION = "archive_write"
+
+# Any constant: the PostgreSQL advisory lock that serialises schema creation between processes.
+_SCHEMA_LOCK_KEY = 0x44495343  # "DISC"
+
+
+class ArchiveMissingError(Exception):
+    """The archive named by a URL does not exist (no SQLite file, or no tables in the database)."""
+
+
+def resolve_url(database_url: str | None = None) -> URL:
+    """The explicit URL, else ``$DATABASE_URL``, else ``archive.db`` in the working directory.
+
+    Bare ``postgres://`` / ``postgresql://`` URLs get the psycopg (v3) driver, the one we ship.
+    """
+    raw = database_url or os.environ.get(ENV_VAR) or DEFAULT_DATABASE_URL
+    if raw.startswith("postgres://"):
+        raw = "postgresql://" + raw[len("postgres://"):]
+    url = make_url(raw)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file of a SQLite URL, None for in-memory databases and other dialects."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def display_url(url: URL) -> str:
+    """The URL as it may be shown to a user (password hidden)."""
+    return url.render_as_string(hide_password=True)
+
+
+def make_engine(url: URL) -> Engine:
+    """An engine for ``url``; SQLite connections get WAL, a busy timeout and foreign keys."""
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": 60})
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy's "begin" event below decide how transactions start.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a crash loses no commit
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+        immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def has_schema(engine: Engine) -> bool:
+    """Whether the archive's tables exist in the database."""
+    with engine.connect() as connection:
+        return inspect(connection).has_table("documents")
+
+
+def create_schema(engine: Engine) -> None:
+    """Create missing tables; safe when several processes open a fresh database at once."""
+    with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
+        with connection.begin():
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+            Base.metadata.create_all(connection)
+
+
+def open_engine(database_url: str | None = None, *, create: bool = True) -> Engine:
+    """An engine on the archive; creates the schema if missing, or raises when ``create`` is off."""
+    url = resolve_url(database_url)
+    path = sqlite_path(url)
+    if not create and path is not None and not path.is_file():
+        raise ArchiveMissingError(f"no archive at {path} (crawl first, or pass --database URL)")
+    engine = make_engine(url)
+    if create:
+        create_schema(engine)
+    elif not has_schema(engine):
+        engine.dispose()
+        raise ArchiveMissingError(f"no archive tables in {display_url(url)}")
+    return engine
