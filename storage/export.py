@@ -1,0 +1,88 @@
+"""Reading the archive out: every document's current version with the archive's facts about it.
+
+Streams in constant memory: documents are read in id order through ``yield_per`` (a server-side
+cursor on PostgreSQL), and the reposts of each partition are fetched with one more query, all in
+one read transaction so the output is a consistent snapshot even while a crawl is writing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import aliased
+
+from storage.models import Document, Version
+
+PARTITION = 500
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def iter_documents(engine: Engine, partition: int = PARTITION) -> Iterator[dict[str, Any]]:
+    """One ``disclosure-report/1`` dict per document (its current version) plus key ``archive``.
+
+    ``archive`` holds: key, key_kind, index_no, url (canonical, first seen), portal, versions
+    (count), first_seen, last_seen, the current version's content_hash, parser_version and
+    seen bounds, repost_of ({key, url} of the document this one repeats, or null) and reposts
+    (the documents that repeat this one).
+    """
+    original = aliased(Document)
+    repost = aliased(Document)
+    query = (
+        select(
+            Document.id, Document.key, Document.key_kind, Document.index_no, Document.url,
+            Document.portal, Document.version_count, Document.first_seen, Document.last_seen,
+            Version.report, Version.content_hash, Version.parser_version,
+            Version.first_seen.label("version_first_seen"),
+            Version.last_seen.label("version_last_seen"),
+            original.key.label("original_key"), original.url.label("original_url"),
+        )
+        .join(Version, Version.id == Document.current_version_id)
+        .outerjoin(original, original.id == Document.repost_of_id)
+        .order_by(Document.id)
+    )
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            result = connection.execution_options(yield_per=partition).execute(query)
+            for rows in result.partitions():
+                reposts: dict[int, list[dict[str, str]]] = defaultdict(list)
+                for of_id, key, url in connection.execute(
+                    select(repost.repost_of_id, repost.key, repost.url)
+                    .where(repost.repost_of_id.in_([row.id for row in rows]))
+                    .order_by(repost.id)
+                ):
+                    reposts[of_id].append({"key": key, "url": url})
+                for row in rows:
+                    yield _export_record(row, reposts.get(row.id, []))
+
+
+def _export_record(row: Any, reposts: list[dict[str, str]]) -> dict[str, Any]:
+    record = dict(row.report)
+    record["archive"] = {
+        "key": row.key,
+        "key_kind": row.key_kind,
+        "index_no": row.index_no,
+        "url": row.url,
+        "portal": row.portal,
+        "versions": row.version_count,
+        "first_seen": _iso(row.first_seen),
+        "last_seen": _iso(row.last_seen),
+        "content_hash": row.content_hash,
+        "parser_version": row.parser_version,
+        "version_first_seen": _iso(row.version_first_seen),
+        "version_last_seen": _iso(row.version_last_seen),
+        "repost_of": (
+            {"key": row.original_key, "url": row.original_url}
+            if row.original_key is not None else None
+        ),
+        "reposts": reposts,
+    }
+    return record
