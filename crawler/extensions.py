@@ -1,7 +1,8 @@
-"""A one-line progress report every few seconds, for runs whose log level hides Scrapy's LogStats."""
+"""Small crawl extensions: a progress line for quiet runs, and the final stats as a JSON file."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from typing import Self
@@ -50,3 +51,26 @@ class ProgressLine:
             f"{stats.get_value('hanweb/report_pages_unreadable', 0)} unreadable"
         )
         print(line, file=sys.stdout, flush=True)
+
+
+class StatsFile:
+    """Writes the crawl's final stats as JSON to ``STATS_FILE``: how scripts read a crawl's counts."""
+
+    def __init__(self, crawler: Crawler, path: str) -> None:
+        self.crawler = crawler
+        self.path = path
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        path = crawler.settings.get("STATS_FILE")
+        if not path:
+            raise NotConfigured
+        extension = cls(crawler, path)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, reason: str) -> None:
+        stats = dict(self.crawler.stats.get_stats())
+        stats.setdefault("finish_reason", reason)
+        with open(self.path, "w", encoding="utf-8") as out:
+            json.dump(stats, out, ensure_ascii=False, indent=1, sort_keys=True, default=str)

@@ -6,9 +6,14 @@ the polite defaults of ``crawler.settings`` apply.
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,6 +52,37 @@ def scrapy_crawl_command(
     return command
 
 
-def settings_args(settings: Mapping[str, object]) -> Sequence[str]:
-    """``-s KEY=VALUE`` pairs for a command line."""
-    return [part for key, value in settings.items() for part in ("-s", f"{key}={value}")]
+@dataclass(frozen=True)
+class CrawlResult:
+    """A finished ``scrapy crawl`` subprocess: exit code, final stats, and its output."""
+
+    returncode: int
+    stats: dict[str, Any]
+    stdout: str
+    stderr: str
+
+    def stat(self, key: str, default: int = 0) -> Any:
+        return self.stats.get(key, default)
+
+
+def run_crawl(
+    spider: str,
+    base_url: str,
+    *,
+    database_url: str | None = None,
+    output: str | Path | None = None,
+    settings: Mapping[str, object] | None = None,
+    spider_args: Mapping[str, str] | None = None,
+    timeout: float = 300,
+    cwd: str | Path = REPO_ROOT,
+) -> CrawlResult:
+    """Run a crawl of a local portal in a subprocess (Twisted reactors cannot restart in one)."""
+    with tempfile.TemporaryDirectory(prefix="crawl-stats-") as tmp:
+        stats_file = Path(tmp) / "stats.json"
+        command = scrapy_crawl_command(
+            spider, base_url, database_url=database_url, output=output,
+            settings={"STATS_FILE": stats_file, **(settings or {})}, spider_args=spider_args,
+        )
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+        stats = json.loads(stats_file.read_text("utf-8")) if stats_file.is_file() else {}
+    return CrawlResult(done.returncode, stats, done.stdout, done.stderr)

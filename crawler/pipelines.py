@@ -36,6 +36,7 @@ class ArchivePipeline:
         self.database_url: str | None = crawler.settings.get("DATABASE_URL") or None
         self.archive: Any = None
         self.run_id: Any = None
+        self.portal: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -47,8 +48,13 @@ class ArchivePipeline:
         from storage.archive import Archive  # imported here: feeds-only crawls never need it
 
         spider = self.crawler.spider
-        self.archive = Archive.open(self.database_url)
-        self.run_id = self.archive.start_run(spider.name, getattr(spider, "portal", None))
+        assert spider is not None
+        self.portal = getattr(spider, "portal", None) or spider.name
+        # Nothing larger than the downloader accepts may become a version.
+        max_body = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
+        options = {"max_body_bytes": max_body} if max_body else {}
+        self.archive = Archive.open(self.database_url, **options)
+        self.run_id = self.archive.start_run(spider.name, self.portal)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ReportPage):
@@ -68,6 +74,8 @@ class ArchivePipeline:
             fetched_at=item.fetched_at,
             body=item.body,
             headers=item.headers,
+            portal=self.portal,
+            flags=tuple(item.flags),
         )
         self.archive.record(self.run_id, page, item.report, error=item.error)
         self.crawler.stats.inc_value(f"{STAT}/pages_recorded")

@@ -49,6 +49,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.ProgressLine": 500,
+    "crawler.extensions.StatsFile": 500,
 }
 
 # The archive: None means the DATABASE_URL environment variable, else sqlite:///archive.db.
@@ -56,7 +57,10 @@ DATABASE_URL = None
 ARCHIVE_ENABLED = True
 # Seconds between progress lines on stdout (0 turns them off); the demo turns them on.
 PROGRESS_INTERVAL = 0
+# Path of a JSON file that receives the final crawl stats (unset: none is written).
+STATS_FILE = None
 
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no listening ports on the crawl machine
 

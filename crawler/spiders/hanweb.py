@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import FormRequest, Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.items import ReportPage
@@ -202,11 +203,32 @@ class HanwebSpider(scrapy.Spider):
         self.logger.error("list page %s could not be fetched: %s", failure.request.url,
                           failure.getErrorMessage())
 
-    def report_fetch_failed(self, failure: Failure) -> None:
-        """A report page that could not be fetched whole (after retries): nothing is stored."""
+    def report_fetch_failed(self, failure: Failure) -> Iterator[ReportPage]:
+        """A report page that could not be fetched whole (after retries): no version is made.
+
+        An HTTP error page is still archived raw as a failure; a timeout, a truncated or an
+        oversized body leaves nothing to keep, so it is counted and logged.
+        """
         self.crawler.stats.inc_value(f"{STAT}/report_fetch_failures")
-        self.logger.error("report page %s could not be fetched: %s", failure.request.url,
+        request = failure.request
+        self.logger.error("report page %s could not be fetched: %s", request.url,
                           failure.getErrorMessage())
+        response = getattr(failure.value, "response", None)
+        if isinstance(failure.value, HttpError) and response is not None:
+            record: ListedRecord | None = request.cb_kwargs.get("record")
+            yield ReportPage(
+                url=response.url,
+                status=response.status,
+                fetched_at=datetime.now(UTC),
+                body=response.body,
+                headers=self._parse_headers(response),
+                report=None,
+                error=f"HTTP {response.status}",
+                listed_title=record.title if record else None,
+                listed_date=record.date if record else None,
+                column_id=request.cb_kwargs.get("column_id"),
+                flags=list(response.flags),
+            )
 
     def _site_changed(self, reason: str) -> None:
         self.crawler.stats.inc_value(f"{STAT}/site_changed")
