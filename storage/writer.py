@@ -278,7 +278,7 @@ def write_batch(connection: Connection, batch: Sequence[PendingRecord]) -> dict[
         query = select(repost_keys.c.tables_hash, repost_keys.c.document_id).where(
             repost_keys.c.tables_hash.in_(list(chunk))
         )
-        owners.update(dict(connection.execute(query).tuples().all()))
+        owners.update({digest: owner for digest, owner in connection.execute(query)})
     repost_of: dict[int, tuple[int, PendingRecord]] = {}
     for pair in sorted(new_pairs):
         record = first_of_pair[pair]
