@@ -20,13 +20,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
-from typing import Literal, get_args, get_type_hints
+from typing import Literal, NamedTuple, get_args, get_type_hints
 
 from parsers.report import Cell, Report
 from parsers.template import (
     APPLICANT_COLUMNS,
     APPLICANT_GROUP_LABEL,
-    APPLICATION_GROUP_LABELS,
     HEADER_FIELDS,
     LITIGATION_LABEL,
     ORGANISATION_GROUP_LABEL,
@@ -76,7 +75,7 @@ class Layout:
       row (``repeated``), flattened into blank cells (``blank``, also for every merged header
       cell), or dropped from continuation rows by a CMS that lost the rowspan (``missing``).
     - ``zero``/``blank``: how a 0 and a missing value are printed.
-    - ``fullwidth_digits``, ``thousands`` (1,234), ``units`` (万元/元 on amounts, also 件 on counts).
+    - ``fullwidth_digits``, ``thousands`` (1,234), ``units`` (万元/元 on amounts, 件 on counts).
     - ``traditional``: the whole page in traditional characters (a portal's 繁體版).
     - ``label_drift``: the aliases of ``parsers.template`` instead of the canonical labels.
     - ``signature``: the agency and date closing the report.
@@ -136,9 +135,9 @@ class Layout:
 CellKind = Literal["label", "head", "value"]
 
 
-@dataclass(frozen=True, slots=True)
-class GridCell:
-    """One ``<td>``: its text (already formatted), role and spans. ``text`` "" is a blank cell."""
+class GridCell(NamedTuple):
+    """One ``<td>``: its text (already formatted), role and spans. ``text`` "" is a blank cell.
+    (A named tuple: pages are built from thousands of them, and tuples are cheap to make.)"""
 
     text: str
     kind: CellKind = "label"
@@ -146,8 +145,7 @@ class GridCell:
     colspan: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class GridTable:
+class GridTable(NamedTuple):
     """A table as rows of the cells each ``<tr>`` holds, and its width in grid columns."""
 
     rows: tuple[tuple[GridCell, ...], ...]
@@ -430,7 +428,8 @@ def _split(text: str, mode: SplitLabels, rng: random.Random) -> list[str]:
         return [text]
     if mode == "chars":
         return list(text)
-    cuts = sorted(rng.sample(range(1, len(text)), min(len(text) - 1, rng.randint(1, 3))))
+    inner = len(text) - 1
+    cuts = sorted({1 + int(rng.random() * inner) for _ in range(1 + int(rng.random() * 3))})
     return [text[i:j] for i, j in zip([0, *cuts], [*cuts, len(text)])]
 
 
@@ -456,7 +455,8 @@ class _HtmlWriter:
             return _esc(text)
         # Word starts a new run where the script changes (digits get a Latin font).
         return "".join(
-            f'<span lang="EN-US">{p}</span>' if i % 2 else f'<span style="font-family:{font}">{_esc(p)}</span>'
+            f'<span lang="EN-US">{p}</span>' if i % 2
+            else f'<span style="font-family:{font}">{_esc(p)}</span>'
             for i, p in enumerate(_DIGIT_RUNS.split(text)) if p
         )
 
@@ -517,7 +517,8 @@ class _HtmlWriter:
         if cell.kind == "value":  # the bulk of every page: no runs to split, nothing to escape
             if layout.word_paste:
                 return (f'<td{attrs} style="{_TD_STYLE}"><p class="MsoNormal" align="center">'
-                        f'<span style="font-family:{_FONT_TABLE}">{cell.text}{_OP}</span></p></td>\n')
+                        f'<span style="font-family:{_FONT_TABLE}">{cell.text}{_OP}</span>'
+                        "</p></td>\n")
             return f"<td{attrs}>{cell.text}</td>\n"
         content = self.label_lines(cell)
         if layout.word_paste:
@@ -627,7 +628,7 @@ def render_report_text(report: Report, layout: Layout | None = None, *,
     if title and report.title:
         lines.append(report.title)
     lines += _text_header(report, fmt)
-    for kind, payload in _blocks(report, layout, rng):
+    for _, payload in _blocks(report, layout, rng):
         if isinstance(payload, GridTable):
             rows = payload.rows
             for i, row in enumerate(rows):
