@@ -128,6 +128,12 @@ class FaultPlan:
         return None
 
 
+def request_key(method: str, target: str, body: bytes = b"") -> str:
+    """A request's identity for fault decisions: method, path with query, and form body."""
+    key = f"{method} {target}"
+    return f"{key} {body.decode('utf-8', 'replace')}" if body else key
+
+
 # --------------------------------------------------------------------------------------------
 # What the faults send
 # --------------------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ from replica.faults import (
     error_page,
     oversize_length,
     oversize_parts,
+    request_key,
 )
 from replica.render import Layout, render_report_html
 
@@ -309,6 +310,10 @@ class Portal:
     @property
     def catalog(self) -> Catalog:
         return self._state.catalog
+
+    @property
+    def fault_plan(self) -> FaultPlan:
+        return self._state.faults
 
     def reconfigure(self, config: ReplicaConfig) -> None:
         """Serve another configuration from now on (e.g. more reports, edits, faults).
@@ -563,7 +568,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         route = route_kind(split.path)
-        key = f"{self.command} {self.path}" + (f" {body.decode('utf-8', 'replace')}" if body else "")
+        key = request_key(self.command, self.path, body)
         fault = portal.fault_for(key, route)
         slow = portal.config.faults.slow_ms
         if slow and route != "admin":
