@@ -12,4 +12,4 @@ class HangzhouSpider(HanwebSpider):
     base_url = "https://www.hangzhou.gov.cn"
     column_ids = ("1229063423",)
     webid = "149"
-    webname = "杭州市人民政府"
+    webname = "杭州市人民政府门户网站"
