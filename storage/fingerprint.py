@@ -76,16 +76,7 @@ def _digest(data: Any) -> str:
 
 def content_hash(report: Report) -> str:
     """SHA-256 of the normalised report: equal for re-fetches, different for any real edit."""
-    return _digest(normalised_content(report))
-
-
-def _has_numbers(report: Report) -> bool:
-    return any(
-        value is not None
-        for key in TABLE_KEYS
-        for cells in (getattr(report, key) or {}).values()
-        for value in cells.values()
-    )
+    return fingerprints(report)[0]
 
 
 def tables_hash(report: Report) -> str | None:
@@ -95,17 +86,24 @@ def tables_hash(report: Report) -> str | None:
     would not be the same report, so no hash is given. Free-form reports (template "none") have
     no tables: their narrative sections stand in for them.
     """
-    agency = normalise_text(report.agency)
-    if agency is None or report.year is None:
-        return None
-    data: dict[str, Any] = {"agency": agency, "year": report.year, "template": report.template}
-    if report.template == "none":
-        sections = {key: normalise_text(v) for key, v in report.sections.to_dict().items()}
-        if not any(sections.values()):
-            return None
-        data["sections"] = sections
-    else:
-        if not _has_numbers(report):
-            return None
-        data.update({key: _normalise_table(getattr(report, key)) for key in TABLE_KEYS})
-    return _digest(data)
+    return fingerprints(report)[1]
+
+
+def fingerprints(report: Report) -> tuple[str, str | None]:
+    """(content_hash, tables_hash) of a report, normalising it once."""
+    content = normalised_content(report)
+    tables = {key: content[key] for key in TABLE_KEYS}
+    has_numbers = any(
+        value is not None
+        for table in tables.values() if table
+        for cells in table.values()
+        for value in cells.values()
+    )
+    repost: dict[str, Any] | None = None
+    if content["agency"] is not None and report.year is not None:
+        identity = {"agency": content["agency"], "year": report.year, "template": report.template}
+        if report.template == "none" and any(content["sections"].values()):
+            repost = identity | {"sections": content["sections"]}
+        elif report.template != "none" and has_numbers:
+            repost = identity | tables
+    return _digest(content), (_digest(repost) if repost is not None else None)

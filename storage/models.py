@@ -170,7 +170,8 @@ class TableCell(Base):
     """
 
     __tablename__ = "table_cells"
-    __table_args__ = (Index(None, "table_key", "row_key", "column_key"),)
+    # SQLite: stored in primary-key order, one b-tree instead of a rowid table plus a key index.
+    __table_args__ = (Index(None, "table_key", "row_key", "column_key"), {"sqlite_with_rowid": False})
 
     version_id: Mapped[int] = mapped_column(
         Id, ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True
@@ -185,7 +186,7 @@ class CheckFinding(Base):
     """One of the template's sums for one version, as the parser found it (never corrected)."""
 
     __tablename__ = "check_findings"
-    __table_args__ = (Index(None, "rule", "ok"),)
+    __table_args__ = (Index(None, "rule", "ok"), {"sqlite_with_rowid": False})
 
     version_id: Mapped[int] = mapped_column(
         Id, ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True

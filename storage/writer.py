@@ -21,10 +21,11 @@ from sqlalchemy import Connection, Table, bindparam, case, select, tuple_, updat
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import UTCDateTime, CheckFinding, CrawlRun, Document, RawPage, RepostKey, TableCell, Version
+from storage.cells import CELL_COLUMNS, CHECK_COLUMNS
 from storage.pending import PendingRecord
 
 T = TypeVar("T")
-_CHUNK = 500  # keys per IN (...) list and rows per VALUES list
+_CHUNK = 500  # keys per IN (...) list
 
 documents = Document.__table__
 versions = Version.__table__
@@ -73,17 +74,35 @@ def _insert_ignoring_duplicates(
     returning: Iterable[Any] = (),
 ) -> list[Any]:
     """INSERT … ON CONFLICT (conflict) DO NOTHING; returns the RETURNING rows of those inserted."""
+    if not rows:
+        return []
+    stmt = _insert(connection, table).on_conflict_do_nothing(index_elements=conflict)
     returning = list(returning)
-    inserted: list[Any] = []
-    for chunk in _chunks(rows):
-        stmt = _insert(connection, table).values(list(chunk)).on_conflict_do_nothing(
-            index_elements=conflict
-        )
-        if returning:
-            inserted.extend(connection.execute(stmt.returning(*returning)).all())
-        else:
-            connection.execute(stmt)
-    return inserted
+    if not returning:
+        connection.execute(stmt, rows)
+        return []
+    return connection.execute(stmt.returning(*returning), rows).all()
+
+
+def _bulk_load(
+    connection: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Append many plain rows: COPY on PostgreSQL, the driver's executemany on SQLite.
+
+    Used for the long tables (about 200 cells per version), where per-row statement building
+    would cost more than the database's own work.
+    """
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
 
 
 def _document_ids(connection: Connection, keys: list[str]) -> dict[str, int]:
@@ -226,18 +245,16 @@ def write_batch(connection: Connection, batch: Sequence[PendingRecord]) -> dict[
         )
     }
     version_ids = _version_ids(connection, pairs)
-    cells = [
-        cell | {"version_id": version_ids[pair]}
-        for pair in sorted(new_pairs) for cell in first_of_pair[pair].cells
-    ]
-    checks = [
-        check | {"version_id": version_ids[pair]}
-        for pair in sorted(new_pairs) for check in first_of_pair[pair].checks
-    ]
-    if cells:
-        connection.execute(TableCell.__table__.insert(), cells)
-    if checks:
-        connection.execute(CheckFinding.__table__.insert(), checks)
+    new_version_ids = {pair: version_ids[pair] for pair in sorted(new_pairs)}
+    _bulk_load(
+        connection, TableCell.__table__, ("version_id", *CELL_COLUMNS),
+        [(vid, *cell) for pair, vid in new_version_ids.items() for cell in first_of_pair[pair].cells],
+    )
+    _bulk_load(
+        connection, CheckFinding.__table__, ("version_id", *CHECK_COLUMNS),
+        [(vid, *check) for pair, vid in new_version_ids.items()
+         for check in first_of_pair[pair].checks],
+    )
 
     # 3. Not-modified answers: the version last archived from that URL was seen again.
     stale = [r for r in batch if r.outcome == "not_modified"]
