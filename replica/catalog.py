@@ -184,6 +184,7 @@ class Entry:
     blank_zeros: BlankZeros = "none"
     other_kind: str | None = None
     views: int = 0  # the view counter's value before the first request
+    editable: bool = False  # may be changed by --edit (and so is never reposted)
 
     @property
     def is_report(self) -> bool:
@@ -248,6 +249,9 @@ _OPENING: tuple[_Plan, ...] = (
     _Plan("other", column=DISTRICT_COLUMN, other=7),
 )
 
+_OPENING_REPOSTED = frozenset(p.repost_of for p in _OPENING if p.repost_of is not None)
+_EDITABLE_SHARE = 0.35
+
 _YEAR_WEIGHTS: dict[int, float] = {
     2014: 0.5, 2015: 0.5, 2016: 0.8, 2017: 1.0, 2018: 1.2, 2019: 4.0, 2020: 4.0, 2021: 5.0,
     2022: 5.0, 2023: 6.0, 2024: 6.0,
@@ -273,7 +277,7 @@ class _SlotBuilder:
         self.article_id = REFERENCE_ARTICLE_ID
         self.used_pairs: dict[tuple[str, ...], set[tuple[str, int]]] = {}
         self.next_serial: dict[tuple[str, int], int] = {}
-        self.originals: list[Entry] = []  # reports that may be reposted (not the reference)
+        self.originals: list[Entry] = []  # reports that may be reposted (never an editable one)
         self.entries: list[Entry] = []
 
     def build(self, slot: int) -> Entry:
@@ -303,7 +307,7 @@ class _SlotBuilder:
                 (REPORT_COLUMN, DISTRICT_COLUMN, NORMATIVE_COLUMN, NOTICE_COLUMN), (45, 10, 25, 20)
             )[0]
             return _Plan("other", column=column)
-        if roll < 0.13 and self.originals:
+        if roll < 0.13 and self.originals:  # reposts copy reports that --edit never changes
             return _Plan("repost")
         column = DISTRICT_COLUMN if rng.random() < 0.12 else REPORT_COLUMN
         return _Plan("report", column=column)
@@ -350,8 +354,10 @@ class _SlotBuilder:
             title=report_title(agency, year, rng.choice(TITLE_WORDINGS)), year=year,
             template=template, topic=rng.choice(("政务公开", "政务公开", "综合政务")),
             broken_sum=broken, blank_zeros=blank, views=rng.randint(40, 4000),
+            editable=slot not in _OPENING_REPOSTED and rng.random() < _EDITABLE_SHARE,
         )
-        self.originals.append(entry)
+        if not entry.editable:
+            self.originals.append(entry)
         return entry
 
     def _repost(self, slot: int, rng: random.Random, plan: _Plan) -> Entry:
@@ -366,7 +372,7 @@ class _SlotBuilder:
         return replace(
             source, slot=slot, kind="repost", column=column, article_id=self.article_id,
             published=self.published, index_no=self._index_no(org_code(reposter), rng),
-            repost_of=source.slot, views=rng.randint(10, 800),
+            repost_of=source.slot, views=rng.randint(10, 800), editable=False,
         )
 
     def _other(self, slot: int, rng: random.Random, plan: _Plan) -> Entry:
@@ -403,8 +409,8 @@ class Catalog:
     """The articles of one replica portal: ``reports`` annual-report pages plus the rest.
 
     ``reports`` counts report pages (originals and reposts); non-report articles come on top.
-    ``edit`` changes that many published reports (chosen by the seed) so that a re-crawl sees a
-    new version of each. ``reference`` is the seed reference report (parsed from
+    ``edit`` changes that many published reports (the oldest editable ones; see Entry.editable)
+    so that a re-crawl sees a new version of each. ``reference`` is the seed reference report (parsed from
     ``shared/seed``), served at slot 0 with its values intact; without it slot 0 is synthetic.
     """
 
@@ -514,16 +520,17 @@ class Catalog:
     # ---- edits --------------------------------------------------------------------------------
 
     def _choose_edits(self, count: int) -> dict[int, Edit]:
-        """``count`` original reports, never the reference nor one that was reposted."""
+        """The ``count`` oldest editable reports (never the reference, never one reposted).
+
+        Editability is decided per slot when the slot is made, so the same reports are edited
+        whatever the catalogue's size: a grown catalogue edits the same ones.
+        """
         if count <= 0:
             return {}
-        reposted = {e.repost_of for e in self.entries if e.repost_of is not None}
-        eligible = [e.slot for e in self.entries
-                    if e.kind == "report" and e.slot != 0 and e.slot not in reposted]
+        eligible = [e.slot for e in self.entries if e.editable]
         if count > len(eligible):
             raise ValueError(f"cannot edit {count} reports: only {len(eligible)} can be edited")
-        chosen = random.Random(f"{self.seed}:edits").sample(eligible, count)
-        return {slot: self._plan_edit(self.entries[slot]) for slot in sorted(chosen)}
+        return {slot: self._plan_edit(self.entries[slot]) for slot in eligible[:count]}
 
     def _plan_edit(self, entry: Entry) -> Edit:
         rng = random.Random(f"{self.seed}:{entry.slot}:edit")

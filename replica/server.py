@@ -548,6 +548,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "JCMS"
     sys_version = ""
     timeout = 120  # an idle keep-alive connection is closed after this long
+    disable_nagle_algorithm = True  # headers and body go out at once, no delayed-ACK stalls
     server: ReplicaHTTPServer
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming

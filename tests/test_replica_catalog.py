@@ -143,6 +143,7 @@ def test_edits_change_exactly_k_reports_and_their_modification_time() -> None:
     reposted = {r["repost_of"] for r in after.values() if r.get("repost_of")}
     assert not {after[url]["index_no"] for url in changed} & reposted
     assert Catalog(120, seed=7, edit=5).edits == edited.edits
+    assert Catalog(400, seed=7, edit=5).edits == edited.edits  # growth edits the same reports
 
 
 def test_more_edits_than_editable_reports_is_an_error() -> None:
