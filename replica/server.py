@@ -9,7 +9,8 @@ URL scheme (as on www.hangzhou.gov.cn, domain.md §3):
   may also come in the query string; the form body wins.
 - ``GET /art/{Y}/{M}/{D}/art_{columnid}_{articleid}.html``: an article (no zero padding).
 - ``GET /robots.txt``, ``GET /`` (links to the columns).
-- ``GET /__replica__/stats`` (``?reset=1`` to start counting afresh): request counts as JSON.
+- ``GET /__replica__/stats``: request counts as JSON (``?log=1`` adds every request served,
+  ``?reset=1`` starts counting afresh).
 
 Articles and column pages carry ``Last-Modified`` and a weak ``ETag`` (the page's bytes without
 its view counter) and answer ``If-None-Match``/``If-Modified-Since`` with 304.
@@ -349,6 +350,11 @@ class Portal:
                 "articles": len(catalog.entries), "edited": len(catalog.edits),
                 "cached_pages": len(self._state.pages)}
 
+    def requests(self) -> list[tuple[str, str, int, str]]:
+        """The requests served since the last reset: (method, target, status, fault)."""
+        with self._lock:
+            return list(self.log)
+
     def reset_stats(self) -> None:
         with self._lock:
             self.counts.clear()
@@ -414,6 +420,8 @@ class Portal:
             return Reply(200, HTML, hanweb.home_page().encode())
         if route == "admin" and path == "/__replica__/stats":
             stats = self.stats()
+            if "log=1" in query:
+                stats["log"] = self.requests()
             if "reset=1" in query:
                 self.reset_stats()
             return Reply(200, "application/json", json.dumps(stats, ensure_ascii=False).encode())
@@ -579,7 +587,8 @@ class _Handler(BaseHTTPRequestHandler):
             reply = portal.respond(self.command, split.path, split.query, self.headers, body)
             if reply.page is not None and reply.status == 200:
                 reply = portal.article_reply(reply, fault, split.path)
-        portal.record(self.command, self.path, route, reply.status, fault.kind if fault else "")
+        if route != "admin":  # the controls are not part of the portal's traffic
+            portal.record(self.command, self.path, route, reply.status, fault.kind if fault else "")
         self._send(reply, head)
 
     def _send(self, reply: Reply, head: bool) -> None:
@@ -669,6 +678,10 @@ class RunningReplica(str):
 
     def reset_stats(self) -> None:
         self.portal.reset_stats()
+
+    def requests(self) -> list[tuple[str, str, int, str]]:
+        """(method, target, status, fault) of every request since the last reset."""
+        return self.portal.requests()
 
     def manifest(self) -> Iterator[dict[str, Any]]:
         return self.catalog.manifest(self.base_url)

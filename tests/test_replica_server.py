@@ -325,8 +325,13 @@ def test_command_prints_its_base_url_and_writes_the_manifest(tmp_path: Path) -> 
             assert record["url"].startswith(process.base_url + "/art/")
             status, _, body = fetch(record["url"])
             assert status == 200 and record["index_no"] in body.decode()
+        status, _, body = fetch(process.base_url + "/__replica__/stats?log=1&reset=1")
+        stats = json.loads(body)
+        assert stats["requests"]["article 200"] == len(records)
+        assert sorted(target for _, target, _, _ in stats["log"]) == sorted(
+            r["url"].removeprefix(process.base_url) for r in records)
         status, _, body = fetch(process.base_url + "/__replica__/stats")
-        assert json.loads(body)["requests"]["article 200"] == len(records)
+        assert json.loads(body)["requests"] == {}
     assert process.pid is None
 
 
