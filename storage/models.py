@@ -36,6 +36,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -95,15 +96,15 @@ class CrawlRun(Base):
     portal: Mapped[str] = mapped_column(String(255))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(16), default="running")
-    pages: Mapped[int] = mapped_column(Integer, default=0)
-    new_documents: Mapped[int] = mapped_column(Integer, default=0)
-    new_versions: Mapped[int] = mapped_column(Integer, default=0)
-    edited_documents: Mapped[int] = mapped_column(Integer, default=0)
-    unchanged: Mapped[int] = mapped_column(Integer, default=0)
-    reposts: Mapped[int] = mapped_column(Integer, default=0)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    check_failures: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="running", server_default="running")
+    pages: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    new_documents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    new_versions: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    edited_documents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    unchanged: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    reposts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    check_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     stats: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
 
 
@@ -131,7 +132,7 @@ class Document(Base):
     current_version_id: Mapped[int | None] = mapped_column(
         Id, ForeignKey("versions.id", use_alter=True)
     )
-    version_count: Mapped[int] = mapped_column(Integer, default=0)
+    version_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     repost_of_id: Mapped[int | None] = mapped_column(Id, ForeignKey("documents.id"))
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -157,7 +158,7 @@ class Version(Base):
     year: Mapped[int | None] = mapped_column(Integer)
     template: Mapped[str] = mapped_column(String(8))
     publish_date: Mapped[str | None] = mapped_column(String(10))
-    checks_failed: Mapped[int] = mapped_column(Integer, default=0)
+    checks_failed: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     report: Mapped[dict[str, Any]] = mapped_column(JSONDocument)  # disclosure-report/1
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -220,7 +221,7 @@ class RawPage(Base):
     etag: Mapped[str | None] = mapped_column(String(255))
     body_size: Mapped[int] = mapped_column(Integer)  # bytes as received
     body_sha256: Mapped[str] = mapped_column(String(HASH_LENGTH))
-    body_encoding: Mapped[str] = mapped_column(String(16), default="zlib")  # or "omitted"
+    body_encoding: Mapped[str] = mapped_column(String(16), default="zlib", server_default="zlib")  # or "omitted"
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     parser_version: Mapped[str | None] = mapped_column(String(64))
     parse_error: Mapped[str | None] = mapped_column(Text)

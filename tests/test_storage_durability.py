@@ -135,7 +135,7 @@ def test_a_failure_mid_flush_leaves_nothing_half_written(
 def test_sigkill_at_any_moment_leaves_a_consistent_archive_and_the_next_run_completes_it(
     database_url: str,
 ) -> None:
-    total = 600
+    total = 300
     with Archive.open(database_url) as archive:  # creates the schema before the writer starts
         writer = start_writer(database_url, 0, total, "forward", 0, 7, "-")
         deadline = time.monotonic() + 60
