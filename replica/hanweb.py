@@ -1,10 +1,12 @@
 """Hanweb (大汉 JCMS) page templates of the replica portal: column page, dataproxy reply, article.
 
 Markup follows what domain.md §3 records of www.hangzhou.gov.cn and what public crawlers of
-Hanweb sites show (the ``<datastore>`` embedded in ``<script type="text/xml">``, the
+Hanweb sites show: the ``<datastore>`` embedded in ``<script type="text/xml">``, the
 ``var param_{unitid}`` block and the ``jpage({... totalRecord ...})`` call, the
-``/module/jpage/dataproxy.jsp`` reply, the government-site meta tags, the ``xxgkinfo`` header
-table and ``div#zoom``). Pure functions of what they are given: no I/O, no randomness.
+``/module/jpage/dataproxy.jsp`` reply, the government-site meta tags (plus ``i_columnid`` and
+``i_articleid``), the ``xxgkinfo`` header table, and ``div#zoom`` with the CMS's
+``<!--<$[信息内容]>begin-->`` and ``ZJEG_RSS.content`` markers around the body. Pure functions
+of what they are given: no I/O, no randomness.
 
 Inferred rather than observed, and kept deliberately plain: the site chrome around the list and
 the article (header, navigation, footer), and that the column page embeds one group of records
@@ -195,6 +197,8 @@ def article_page(entry: Entry, header: dict[str, str | None], body_html: str,
         f'<meta name="ArticleTitle" content="{_attr(entry.title)}">\n'
         f'<meta name="PubDate" content="{entry.pub_time}">\n'
         f'<meta name="ContentSource" content="{_attr(source)}">\n'
+        f'<meta name="i_columnid" content="{column.column_id}">\n'
+        f'<meta content="{entry.article_id}" name="i_articleid">\n'
         f'<meta name="Keywords" content="{_attr(entry.title)}">\n'
         f'<meta name="Author" content="{_attr(source)}">\n'
         f'<meta name="Description" content="{_attr(entry.title)}">\n'
@@ -203,14 +207,15 @@ def article_page(entry: Entry, header: dict[str, str | None], body_html: str,
         f'<div class="xxgk_top">\n{header_table(header)}</div>\n'
         f'<div class="article">\n<div class="article_title">{title}</div>\n'
         f'<div class="article_info"><span>时间:{entry.pub_time}</span>&nbsp;&nbsp;'
-        f"<span>来源:{escape(source)}</span>&nbsp;&nbsp;<span>浏览次数:"
+        f"<span>来源:<!--<$[信息来源]>begin-->{escape(source)}<!--<$[信息来源]>end--></span>"
+        "&nbsp;&nbsp;<span>浏览次数:"
     )
     after = (
         "</span></div>\n"
         '<div class="article_content" id="zoom">\n'
-        '<!--ZJEG_RSS.content.begin--><meta name="ContentStart">\n'
+        '<!--<$[信息内容]>begin--><!--ZJEG_RSS.content.begin--><meta name="ContentStart">\n'
         f"{body_html}\n"
-        '<meta name="ContentEnd"><!--ZJEG_RSS.content.end-->\n'
+        '<meta name="ContentEnd"><!--ZJEG_RSS.content.end--><!--<$[信息内容]>end-->\n'
         "</div>\n"
         '<div class="article_tools"><a href="javascript:window.print()">打印本页</a> '
         '<a href="javascript:window.close()">关闭窗口</a></div>\n'
