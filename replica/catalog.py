@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache
 from itertools import accumulate
 from threading import Lock
 from typing import Any, Literal
@@ -92,7 +92,8 @@ GENERAL_OFFICE = "杭州市人民政府办公厅"  # reposts other agencies' rep
 _DISTRICTS: tuple[str, ...] = (
     "杭州市上城区人民政府", "杭州市拱墅区人民政府", "杭州市西湖区人民政府", "杭州市滨江区人民政府",
     "杭州市萧山区人民政府", "杭州市余杭区人民政府", "杭州市临平区人民政府", "杭州市钱塘区人民政府",
-    "杭州市富阳区人民政府", "杭州市临安区人民政府", "桐庐县人民政府", "淳安县人民政府", "建德市人民政府",
+    "杭州市富阳区人民政府", "杭州市临安区人民政府", "桐庐县人民政府", "淳安县人民政府",
+    "建德市人民政府",
 )
 DISTRICT_AGENCIES: tuple[str, ...] = _DISTRICTS
 for _number, _name in enumerate(_DISTRICTS):
@@ -127,7 +128,8 @@ OTHER_ARTICLES: tuple[OtherArticle, ...] = (
     OtherArticle("notice", "关于做好{year}年度政府信息公开工作年度报告编制发布工作的通知",
                  publisher=GENERAL_OFFICE),
     OtherArticle("notice", "{agency}关于公布{year}年度行政许可事项目录的通知", 0),
-    OtherArticle("notice", "关于开展{year}年度政务公开工作第三方评估的通知", publisher=GENERAL_OFFICE),
+    OtherArticle("notice", "关于开展{year}年度政务公开工作第三方评估的通知",
+                 publisher=GENERAL_OFFICE),
     OtherArticle("announcement",
                  "{agency}关于公开征求《{year}年度重点工作计划（征求意见稿）》意见的公告", 0),
     OtherArticle("announcement", "{agency}关于{year}年度行政执法数据的公告"),
@@ -261,7 +263,7 @@ _BLANK_ZEROS_WEIGHTS: tuple[float, ...] = (0.72, 0.15, 0.1, 0.03)
 _BROKEN_RULES: tuple[CheckRule, ...] = ("balance", "results_sum", "row_total", "group_total")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _years_before(year: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
     """Data years a report published in ``year`` can cover, with cumulative weights."""
     years = tuple(y for y in _YEAR_WEIGHTS if y < year)
@@ -409,9 +411,10 @@ class Catalog:
     """The articles of one replica portal: ``reports`` annual-report pages plus the rest.
 
     ``reports`` counts report pages (originals and reposts); non-report articles come on top.
-    ``edit`` changes that many published reports (the oldest editable ones; see Entry.editable)
-    so that a re-crawl sees a new version of each. ``reference`` is the seed reference report (parsed from
-    ``shared/seed``), served at slot 0 with its values intact; without it slot 0 is synthetic.
+    ``edit`` changes that many published reports (the oldest editable ones; see
+    ``Entry.editable``) so that a re-crawl sees a new version of each. ``reference`` is the seed
+    reference report (parsed from ``shared/seed``), served at slot 0 with its values intact;
+    without it slot 0 is synthetic.
     """
 
     def __init__(self, reports: int, seed: int | str = 0, edit: int = 0,
@@ -564,13 +567,14 @@ class Catalog:
                 yield record
                 continue
             report = make(entry)
-            repost_of = self.entries[entry.repost_of].index_no if entry.repost_of is not None else None
+            original = self.entries[entry.repost_of] if entry.repost_of is not None else None
             edit = self.edits.get(entry.slot)
             data = report.to_dict()
             data["url"] = url
             del data["checks"], data["warnings"]  # what a parser finds, not what is published
             record.update({
-                "template": report.template, "repost_of": repost_of,
+                "template": report.template,
+                "repost_of": original.index_no if original is not None else None,
                 "broken_sum": entry.broken_sum, "blank_zeros": entry.blank_zeros,
                 "reference": entry.slot == 0 and self.reference is not None,
                 "edited": edit is not None, "last_modified": self.last_modified(entry).isoformat(),

@@ -170,7 +170,8 @@ def challenge_page(kind: ChallengeKind, key: str, path: str, seed: str = "") -> 
         cookie = f"{token[:13]}S=60{token}; Path=/; HttpOnly"
         return ChallengePage(412, (("Set-Cookie", cookie),), body.encode())
     if kind == "jsl":
-        clearance = f"__jsl_clearance={int(token[:8], 16) % 10**10}.{int(token[8:11], 16) % 1000}|0|{token[:28]}%3D;max-age=3600;path=/"
+        stamp = f"{int(token[:8], 16) % 10**10}.{int(token[8:11], 16) % 1000}"
+        clearance = f"__jsl_clearance={stamp}|0|{token[:28]}%3D;max-age=3600;path=/"
         script = "+".join(f"('{ch}')" for ch in clearance)
         body = (
             f"<script>document.cookie={script};"
@@ -199,8 +200,8 @@ def challenge_page(kind: ChallengeKind, key: str, path: str, seed: str = "") -> 
 
 def error_page(status: int) -> bytes:
     """An nginx-style error page, as a gateway in front of the CMS sends it."""
-    reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable",
-              504: "Gateway Time-out"}.get(status, "Error")
+    reason = {500: "Internal Server Error", 502: "Bad Gateway",
+              503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}.get(status, "Error")
     return (
         f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
         f"<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"

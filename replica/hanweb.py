@@ -129,7 +129,8 @@ def column_page(column: Column, embedded: list[Entry], total: int) -> str:
         f'<div class="list_content">\n<div id="{unit}"><script type="text/xml"><datastore>\n'
         f"{_nextgroup(column)}<recordset>\n{_records(embedded)}</recordset>\n</datastore>\n"
         "</script></div>\n"
-        '<script language="javascript" src="/module/jpage/resources/js/default_jpage.js"></script>\n'
+        '<script language="javascript" '
+        'src="/module/jpage/resources/js/default_jpage.js"></script>\n'
         f"<script language=\"javascript\">var param_{unit}={{col:1,webid:{WEBID},path:'/',"
         f"columnid:{column.column_id},sourceContentType:1,unitid:'{unit}',webname:'{SITE_NAME}',"
         "permissiontype:0};\n"

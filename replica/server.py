@@ -91,7 +91,8 @@ class ReplicaConfig:
     def to_args(self) -> list[str]:
         """The ``disclosure-archive replica`` arguments that run this configuration."""
         args = ["--host", self.host, "--port", str(self.port), "--reports", str(self.reports),
-                "--seed", str(self.seed), "--edit", str(self.edit), "--cache-mb", str(self.cache_mb)]
+                "--seed", str(self.seed), "--edit", str(self.edit),
+                "--cache-mb", str(self.cache_mb)]
         if self.reference is not None:
             args += ["--reference", str(self.reference)]
         defaults = FaultConfig()

@@ -82,7 +82,8 @@ def test_column_page_embeds_first_records_params_and_total(replica: str) -> None
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     listed = [r for r in replica.manifest() if r["column_id"] == REPORT_COLUMN]
     newest_first = sorted(listed, key=lambda r: r["article_id"], reverse=True)
-    store = re.search(r'<script type="text/xml"><datastore>(.*?)</datastore>\s*</script>', html, re.S)
+    store = re.search(r'<script type="text/xml"><datastore>(.*?)</datastore>\s*</script>', html,
+                      re.S)
     assert store is not None
     records = re.findall(r"<record><!\[CDATA\[(.*?)\]\]></record>", store.group(1), re.S)
     assert len(records) == min(60, len(listed))
@@ -160,8 +161,8 @@ def test_article_page_has_the_hanweb_markup(replica: str) -> None:
     assert cells[2][1] == record["agency"]
     assert record["title"] in page.css(".article_title::text").get()
     info = page.css(".article_info").xpath("string()").get()
-    assert re.search(rf"时间:{record['publish_date']} \d\d:\d\d\s+来源:{record['agency']}\s+浏览次数:\d+",
-                     info.replace("\xa0", " "))
+    line = rf"时间:{record['publish_date']} \d\d:\d\d\s+来源:{record['agency']}\s+浏览次数:\d+"
+    assert re.search(line, info.replace("\xa0", " "))
     assert page.css("div#zoom table")
     assert "Last-Modified" in headers and headers["ETag"].startswith('W/"')
 

@@ -26,7 +26,8 @@ def _rate(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
     parser.add_argument("--reports", type=int, default=100, help="annual-report pages to publish")
     parser.add_argument("--seed", default="0", help="seed of everything published (default 0)")
@@ -39,7 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-mb", type=int, default=64, help="rendered-page cache size")
     faults = parser.add_argument_group("fault switches (deterministic per seed and URL)")
     faults.add_argument("--slow-ms", type=int, default=0, help="added latency of every response")
-    faults.add_argument("--error-rate", type=_rate, default=0.0, help="share of requests answered 5xx")
+    faults.add_argument("--error-rate", type=_rate, default=0.0,
+                        help="share of requests answered 5xx")
     faults.add_argument("--timeout-rate", type=_rate, default=0.0,
                         help="share of requests held past any client timeout")
     faults.add_argument("--hang-seconds", type=float, default=30.0,
@@ -113,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "replica", help="serve the replica portal on 127.0.0.1",
-        description="Serve a local replica of the Hangzhou portal (Hanweb JCMS) and print its base URL.",
+        description="Serve a local replica of the Hangzhou portal (Hanweb JCMS) and print its "
+                    "base URL.",
     )
     add_arguments(parser)
     parser.set_defaults(func=run)
