@@ -554,8 +554,7 @@ def _known_column(params: dict[str, str]) -> int | None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "JCMS"
-    sys_version = ""
+    server_version = "nginx"  # a gateway in front of the CMS, as the 5xx pages say
     timeout = 120  # an idle keep-alive connection is closed after this long
     disable_nagle_algorithm = True  # headers and body go out at once, no delayed-ACK stalls
     server: ReplicaHTTPServer
@@ -568,6 +567,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:  # noqa: N802
         self._serve(head=True)
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         log.debug("%s " + format, self.address_string(), *args)
