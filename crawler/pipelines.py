@@ -51,8 +51,14 @@ class ArchivePipeline:
         assert spider is not None
         self.portal = getattr(spider, "portal", None) or spider.name
         # Nothing larger than the downloader accepts may become a version.
-        max_body = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or None
-        options = {"max_body_bytes": max_body} if max_body else {}
+        settings = self.crawler.settings
+        options: dict[str, Any] = {}
+        if settings.getint("DOWNLOAD_MAXSIZE"):
+            options["max_body_bytes"] = settings.getint("DOWNLOAD_MAXSIZE")
+        if settings.getint("ARCHIVE_BATCH_SIZE"):
+            options["batch_size"] = settings.getint("ARCHIVE_BATCH_SIZE")
+        if settings.getfloat("ARCHIVE_MAX_DELAY"):
+            options["max_delay"] = settings.getfloat("ARCHIVE_MAX_DELAY")
         self.archive = Archive.open(self.database_url, **options)
         self.run_id = self.archive.start_run(spider.name, self.portal)
 

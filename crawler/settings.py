@@ -55,6 +55,10 @@ EXTENSIONS = {
 # The archive: None means the DATABASE_URL environment variable, else sqlite:///archive.db.
 DATABASE_URL = None
 ARCHIVE_ENABLED = True
+# Records per write transaction, and the longest a record waits in the buffer (0: the archive's
+# own defaults). Smaller batches lose less work to a crash and cost more commits.
+ARCHIVE_BATCH_SIZE = 0
+ARCHIVE_MAX_DELAY = 0
 # Seconds between progress lines on stdout (0 turns them off); the demo turns them on.
 PROGRESS_INTERVAL = 0
 # Path of a JSON file that receives the final crawl stats (unset: none is written).

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import FormRequest, Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -166,12 +167,21 @@ class HanwebSpider(scrapy.Spider):
             )
 
     def parse_report_page(self, response: Response, record: ListedRecord,
-                          column_id: str) -> Iterator[ReportPage]:
-        """An article the list called a report: parse it, and keep the page raw either way."""
+                          column_id: str) -> Iterator[ReportPage | Request]:
+        """An article the list called a report: parse it, and keep the page raw either way.
+
+        A page cut off before its end is first retried (Scrapy's retry budget); only when the
+        retries are spent is it archived raw as a failure, never as a version.
+        """
         fetched_at = datetime.now(UTC)
         report = None
         error = self._incomplete_reason(response)
-        if error is None:
+        if error is not None:
+            retry = get_retry_request(response.request, spider=self, reason="incomplete_page")
+            if retry is not None:
+                yield retry
+                return
+        else:
             try:
                 report = parse_report(response.text, url=response.url)
             except NotAReportError as exc:
