@@ -20,7 +20,6 @@ import json
 import math
 import re
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,37 +30,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from crawler.local import scrapy_crawl_command  # noqa: E402
+from replica.server import ReplicaConfig, ReplicaProcess  # noqa: E402
 
 PER_PAGE = 20  # records per list page on Hanweb portals
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_replica(reports: int, seed: int, manifest: Path) -> tuple[subprocess.Popen[str], str]:
-    """The replica portal in its own process (so it does not share the crawler's CPU time)."""
-    port = free_port()
-    command = [
-        str(REPO_ROOT / ".venv" / "bin" / "disclosure-archive"), "replica", "--port", str(port),
-        "--reports", str(reports), "--seed", str(seed), "--manifest", str(manifest),
-    ]
-    if not Path(command[0]).exists():
-        command = [sys.executable, "-m", "disclosure_archive", *command[1:]]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT)
-    assert process.stdout is not None
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        found = re.search(r"http://127\.0\.0\.1:\d+", line)
-        if found:
-            return process, found.group(0)
-    process.kill()
-    raise SystemExit("the replica did not print its base URL")
 
 
 def report_columns(manifest: Path) -> tuple[int, list[str]]:
@@ -120,15 +91,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
         workdir = Path(tmp)
         manifest = workdir / "manifest.jsonl"
-        replica, base_url = start_replica(args.reports, args.seed, manifest)
+        replica = ReplicaProcess(ReplicaConfig(reports=args.reports, seed=args.seed),
+                                 manifest=manifest, start_timeout=300)
+        base_url = replica.start()  # its own process: it must not share the crawler's CPU
         try:
             reports, columns = report_columns(manifest)
             elapsed, stats = run_crawl(base_url, columns, workdir)
             # ru_maxrss of waited-for children: the crawl is the only one waited for so far.
             peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         finally:
-            replica.terminate()
-            replica.wait(timeout=30)
+            replica.stop()
     bench_pps = scrapy_bench(args.bench_seconds)
 
     requests = int(stats.get("downloader/request_count", 0))

@@ -13,11 +13,11 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import scrapy
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.http import FormRequest, Request, Response
+from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -116,9 +116,11 @@ class HanwebSpider(scrapy.Spider):
 
         per_page = page.per_page or self.per_page
         for start, end in self._windows(len(page.records), page.total_record, per_page):
-            yield FormRequest(
+            yield Request(
                 self._dataproxy_url(page.proxy_url, start, end, per_page),
-                formdata=form,
+                method="POST",
+                body=urlencode(form),
+                headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
                 callback=self.parse_dataproxy,
                 errback=self.list_fetch_failed,
                 cb_kwargs={"column_id": column_id, "start": start, "end": end},
