@@ -45,8 +45,7 @@ def scrapy_crawl_command(
     if database_url is not None:
         merged["DATABASE_URL"] = database_url
     merged.update(settings or {})
-    for key, value in merged.items():
-        command += ["-s", f"{key}={value}"]
+    command += settings_args(merged)
     if output is not None:
         command += ["-O", str(output)]
     return command
@@ -86,3 +85,8 @@ def run_crawl(
         done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
         stats = json.loads(stats_file.read_text("utf-8")) if stats_file.is_file() else {}
     return CrawlResult(done.returncode, stats, done.stdout, done.stderr)
+
+
+def settings_args(settings: Mapping[str, object]) -> list[str]:
+    """``-s NAME=VALUE`` pairs for a command line."""
+    return [part for name, value in settings.items() for part in ("-s", f"{name}={value}")]

@@ -18,9 +18,6 @@ from crawler.items import ReportPage
 logger = logging.getLogger(__name__)
 
 STAT = "archive"
-SUMMARY_FIELDS = (
-    "pages", "new_documents", "new_versions", "unchanged", "reposts", "failures", "check_failures",
-)
 
 
 class ArchivePipeline:
@@ -93,10 +90,10 @@ class ArchivePipeline:
             self.archive.flush()
             stats = self.crawler.stats.get_stats()
             summary = self.archive.finish_run(self.run_id, stats)
-            for name in SUMMARY_FIELDS:
-                value = getattr(summary, name, None)
-                if value is not None:
+            for name, value in summary.as_dict().items():
+                if isinstance(value, int) and name != "run_id":
                     self.crawler.stats.set_value(f"{STAT}/{name}", value)
+            self.crawler.stats.set_value(f"{STAT}/run_id", summary.run_id)
             logger.info("archive run %s: %s", self.run_id, summary)
         finally:
             self.archive.close()

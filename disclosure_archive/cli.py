@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "replica",
     "export",
     "demo",
+    "crawl",
 )
 
 

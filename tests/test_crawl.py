@@ -9,6 +9,8 @@ comes from the replica's manifest (what it generated), and the reference report'
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import urllib.request
 from collections import Counter
@@ -21,7 +23,7 @@ import jsonschema
 import pytest
 from sqlalchemy import Engine, select
 
-from crawler.local import CrawlResult, run_crawl
+from crawler.local import FAST_SETTINGS, REPO_ROOT, CrawlResult, run_crawl, settings_args
 from replica.server import ReplicaConfig, RunningReplica, serve_replica
 from storage.database import open_engine
 from storage.export import iter_documents
@@ -290,3 +292,39 @@ def test_requests_to_other_hosts_are_dropped(tmp_path: Path) -> None:
     assert _Trap.hits == []
     assert result.stat("offsite/filtered") == 1
     assert result.stat("hanweb/reports_listed") == result.stat("archive/pages") + 1
+
+
+# ---- a changed site is a loud failure, not a quiet empty crawl -------------------------------
+
+
+class _Redesigned(BaseHTTPRequestHandler):
+    """A portal whose column page no longer embeds the list (a redesign)."""
+
+    def do_GET(self) -> None:  # noqa: N802
+        body = "<html><body><div id='app'>新版栏目页面</div></body></html>".encode()
+        self.send_response(200 if self.path.startswith("/col/") else 404)
+        self.send_header("Content-Type", "text/html; charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_crawl_command_exits_non_zero_when_the_site_changed(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redesigned)
+    _serve(server)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "disclosure_archive.commands.crawl", "hangzhou",
+             "--base-url", f"http://127.0.0.1:{server.server_address[1]}",
+             "--database", f"sqlite:///{tmp_path / 'archive.db'}", "--log-level", "ERROR",
+             *settings_args(FAST_SETTINGS)],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        )
+    finally:
+        server.shutdown()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "problem: hanweb/site_changed = 1" in done.stdout
+    assert "has no <datastore>" in done.stdout
