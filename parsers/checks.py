@@ -1,0 +1,87 @@
+"""The four sums the template says must hold (domain.md §1), as findings, never corrections.
+
+A blank cell counts as zero, as agencies leave zero cells blank (the Shuyang page: "every sum
+holds when blank cells count as zero"); a check whose cells are all blank has nothing to say
+(``ok`` is None).
+"""
+
+from __future__ import annotations
+
+import math
+from parsers.report import Cell, Check, Table
+from parsers.template import (
+    APPLICANT_COLUMNS,
+    APPLICANT_PARTS,
+    REVIEW_COLUMNS,
+    REVIEW_PARTS,
+    application_rows,
+)
+
+_APPLICANTS_TOTAL = APPLICANT_COLUMNS[-1].key
+_REVIEW_TOTAL = REVIEW_COLUMNS[-1].key
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _sum(cells: list[Cell]) -> float:
+    values = [c for c in cells if c is not None]
+    if all(type(v) is int for v in values):
+        return sum(values)  # type: ignore[arg-type]
+    return math.fsum(values)  # type: ignore[arg-type]
+
+
+def _equal(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=0, abs_tol=1e-6)
+
+
+def _check(rule: str, scope: str, left: list[Cell], right: list[Cell], left_name: str,
+           right_name: str) -> Check:
+    blanks = left.count(None) + right.count(None)
+    if blanks == len(left) + len(right):
+        return Check(rule, scope, None, "every cell blank")  # type: ignore[arg-type]
+    a, b = _sum(left), _sum(right)
+    note = f" ({blanks} blank counted as 0)" if blanks else ""
+    ok = _equal(a, b)
+    relation = "=" if ok else "≠"
+    detail = f"{left_name} {_fmt(a)} {relation} {right_name} {_fmt(b)}{note}"
+    return Check(rule, scope, ok, detail)  # type: ignore[arg-type]
+
+
+def run_checks(template: str, applications: Table | None,
+               review_litigation: Table | None) -> list[Check]:
+    """Every check of the template, in a fixed order: balance and results_sum per table-3
+    column, row_total per table-3 row, group_total per table-4 group."""
+    if template == "none" or applications is None or review_litigation is None:
+        return []
+    rows = application_rows(template)  # type: ignore[arg-type]
+    results = [r.key for r in rows if r.is_result]
+    checks: list[Check] = []
+    for column in (c.key for c in APPLICANT_COLUMNS):
+        col = {row: applications[row][column] for row in applications}
+        checks.append(_check(
+            "balance", f"applications.{column}",
+            [col["new_received"], col["carried_over"]],
+            [col["total_handled"], col["carried_forward"]],
+            "new_received + carried_over", "total_handled + carried_forward",
+        ))
+        checks.append(_check(
+            "results_sum", f"applications.{column}",
+            [col["total_handled"]], [col[r] for r in results],
+            "total_handled", "sum of results",
+        ))
+    for row in (r.key for r in rows):
+        cells = applications[row]
+        checks.append(_check(
+            "row_total", f"applications.{row}",
+            [cells[_APPLICANTS_TOTAL]], [cells[p] for p in APPLICANT_PARTS],
+            "total", "sum of applicants",
+        ))
+    for group, cells in review_litigation.items():
+        checks.append(_check(
+            "group_total", f"review_litigation.{group}",
+            [cells[_REVIEW_TOTAL]], [cells[p] for p in REVIEW_PARTS],
+            "total", "upheld + corrected + other + pending",
+        ))
+    return checks

@@ -1,0 +1,215 @@
+"""HTML into lines: one lxml parse, one walk over the tree.
+
+Tables whose cells hold no further table are data tables: each ``<tr>`` becomes a row line, its
+cells' text taken whole (so labels split over ``<span>`` runs, ``<o:p>`` and ``<br>`` come back
+together) and their grid columns computed from rowspan/colspan. Everything else becomes free-text
+lines, cut at block elements and ``<br>``. Layout tables (cells holding tables) are walked into.
+The report body (``div#zoom`` on Hanweb, ``#zoomcon``/``<ucapcontent>`` on Jiangsu UCAP,
+``#UCAP-CONTENT`` on gov.cn, ``div.TRS_Editor`` on TRS) is marked so that the header is read from
+the page around it and the sections end where the body ends.
+"""
+
+from __future__ import annotations
+
+import lxml.etree
+
+from parsers.document import Line, Source
+from parsers.errors import NotAReportError
+from parsers.textnorm import tidy
+
+_PARSER = lxml.etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+
+_BLOCK = frozenset(
+    "p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 table tbody thead tfoot tr td th section article "
+    "header footer nav aside main blockquote pre center form caption figure figcaption address hr "
+    "fieldset legend".split()
+)
+_SKIP = frozenset(
+    "script style noscript select textarea button iframe template svg object embed head title "
+    "option map canvas video audio input".split()
+)
+_CELL_TAGS = frozenset(("td", "th"))
+
+# Report bodies by platform, most specific first: Hanweb, Jiangsu UCAP, gov.cn, TRS WCM.
+_BODY_IDS = {"zoom": 0, "zoomcon": 1, "UCAP-CONTENT": 2, "ucap-content": 2}
+_BODY_TAGS = frozenset(("div", "td", "ucapcontent", "section", "article", "span", "font"))
+_TITLE_XPATH = lxml.etree.XPath("//h1 | //h2 | //h3")
+_META_XPATH = lxml.etree.XPath("//meta | //publishtime | //ucaptitle")
+_DOC_TITLE_XPATH = lxml.etree.XPath("//title")
+_MAX_SPAN = 64
+
+
+def _text(el: lxml.etree._Element) -> str:
+    return lxml.etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+
+
+def _span(value: str | None) -> int:
+    if not value:
+        return 1
+    try:
+        return min(max(int(value.strip().rstrip(";")), 1), _MAX_SPAN)
+    except ValueError:
+        return 1
+
+
+def table_lines(table: lxml.etree._Element, table_id: int) -> list[Line]:
+    """A data table's rows, each cell with the grid column it starts at."""
+    lines: list[Line] = []
+    covered: list[int] = []  # per grid column: rows still covered by a rowspan from above
+    spanned = False  # any rowspan still pending (most rows have none: skip the bookkeeping)
+    for tr in table.iter("tr"):
+        cells: list[str] = []
+        columns: list[int] = []
+        col = 0
+        for td in tr:
+            if td.tag not in _CELL_TAGS:
+                continue
+            attrib = td.attrib
+            if spanned:
+                while col < len(covered) and covered[col] > 0:
+                    col += 1
+            cells.append(_text(td))
+            columns.append(col)
+            colspan = _span(attrib.get("colspan")) if "colspan" in attrib else 1
+            if "rowspan" in attrib:
+                rowspan = _span(attrib.get("rowspan"))
+                if rowspan > 1:
+                    spanned = True
+                    if len(covered) < col + colspan:
+                        covered.extend([0] * (col + colspan - len(covered)))
+                    for k in range(col, col + colspan):
+                        if covered[k] < rowspan:
+                            covered[k] = rowspan
+            col += colspan
+        if spanned:
+            covered = [n - 1 if n > 1 else 0 for n in covered]
+            spanned = any(covered)
+        if cells:
+            lines.append(Line(cells, True, columns, table_id))
+    return lines
+
+
+def _body_rank(el: lxml.etree._Element) -> int | None:
+    """How surely an element is the report body (lower is surer), None if it is not one."""
+    ident = el.get("id")
+    if ident is not None and ident in _BODY_IDS:
+        return _BODY_IDS[ident]
+    if el.tag == "ucapcontent":
+        return 3
+    classes = el.get("class")
+    if classes is not None and "TRS_Editor" in classes:
+        return 4
+    return None
+
+
+class _Walker:
+    """Cuts a tree into lines in reading order, noting where report-body elements start and end."""
+
+    def __init__(self) -> None:
+        self.lines: list[Line] = []
+        self.buffer: list[str] = []
+        self.bodies: list[tuple[int, int, int]] = []  # (rank, first line, end line)
+        self.tables = 0
+
+    def flush(self) -> None:
+        if self.buffer:
+            text = "".join(self.buffer)
+            self.buffer.clear()
+            if not text.isspace():
+                self.lines.append(Line([text]))
+
+    def walk(self, el: lxml.etree._Element) -> None:
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _SKIP:
+            return
+        rank = _body_rank(el) if tag in _BODY_TAGS else None
+        if rank is not None:
+            self.flush()
+            start = len(self.lines)
+        if tag == "br":
+            self.flush()
+        elif tag == "table" and el.find(".//table") is None:
+            self.flush()
+            self.lines.extend(table_lines(el, self.tables))
+            self.tables += 1
+        elif tag == "p" and el.find(".//br") is None:
+            # Paragraphs hold only inline runs (Word's spans): take their text in one call.
+            self.flush()
+            text = _text(el)
+            if text and not text.isspace():
+                self.lines.append(Line([text]))
+        else:
+            block = tag in _BLOCK
+            if block:
+                self.flush()
+            if el.text:
+                self.buffer.append(el.text)
+            for child in el:
+                self.walk(child)
+                if child.tail:
+                    self.buffer.append(child.tail)
+            if block:
+                self.flush()
+        if rank is not None:
+            self.flush()
+            self.bodies.append((rank, start, len(self.lines)))
+
+
+def _meta(root: lxml.etree._Element) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for el in _META_XPATH(root):
+        if el.tag == "meta":
+            name = el.get("name") or el.get("property") or el.get("http-equiv")
+            content = el.get("content")
+            if name and content and content.strip():
+                meta.setdefault(name.strip(), content.strip())
+        else:
+            text = tidy(_text(el))
+            if text:
+                meta.setdefault(el.tag, text)
+    return meta
+
+
+def _title(root: lxml.etree._Element, meta: dict[str, str]) -> str | None:
+    """The report title as the page states it, most reliable source first."""
+    for key in ("ArticleTitle", "ucaptitle"):
+        if meta.get(key):
+            return meta[key]
+    for el in _TITLE_XPATH(root):
+        text = tidy(_text(el))
+        if 4 <= len(text) <= 120 and ("报告" in text or "年报" in text or "報告" in text):
+            return text
+    for el in _DOC_TITLE_XPATH(root):
+        text = tidy(_text(el))
+        parts = [p.strip() for p in text.replace("_", "-").replace("|", "-").split("-")]
+        for part in parts:
+            if "报告" in part or "年报" in part or "報告" in part:
+                return part
+        return text or None
+    return None
+
+
+def source_from_html(html: bytes, *, url: str | None = None) -> Source:
+    """Parse an HTML page (UTF-8 bytes) into lines and markup facts."""
+    try:
+        root = lxml.etree.fromstring(html, _PARSER)
+    except (lxml.etree.LxmlError, ValueError) as exc:  # pragma: no cover - lxml is lenient
+        raise NotAReportError(f"unreadable HTML: {exc}") from exc
+    if root is None:
+        raise NotAReportError("empty document")
+    meta = _meta(root)
+    walker = _Walker()
+    start = root.find("body")
+    walker.walk(start if start is not None else root)
+    walker.flush()
+    # The surest kind of body; among equals the outermost.
+    body = min(walker.bodies, key=lambda b: (b[0], b[1], -b[2]), default=None)
+    return Source(
+        lines=walker.lines,
+        body_start=body[1] if body else 0,
+        body_end=body[2] if body else None,
+        has_body_root=body is not None,
+        title=_title(root, meta),
+        meta=meta,
+        url=url,
+    )

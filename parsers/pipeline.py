@@ -1,0 +1,197 @@
+"""From lines to a ``Report``: layout, header, title/agency/year, template, tables, checks.
+
+Every decision that is a guess leaves a warning (year from the publish date, template from the
+year, a table not found, a row that could not be placed). A page with no sign of being a report
+(no report title, no section headings, no table labels) is refused with ``NotAReportError``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsers.checks import run_checks
+from parsers.document import Line, Source
+from parsers.errors import NotAReportError
+from parsers.header import read_header
+from parsers.layout import BodyLayout, find_layout, section_text
+from parsers.report import Report, Sections, Table
+from parsers.specs import TABLES, table_spec, version_markers
+from parsers.tables import read_table
+from parsers.template import APPLICATION_ROWS, TemplateVersion
+from parsers.textnorm import base_key, fold, label_key, tidy
+
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
+_YEAR_IN_BODY = re.compile(r"((?:19|20)\d{2})\s*年度")
+_TOP_HEADING = re.compile(r"[一二三四五六七八九十]{1,2}、[^。]{0,40}")
+_TITLE_EXTRA_LABELS = ("名称", "标题", "文件名称")
+_BODY_YEAR_LINES = 60
+_MIN_SIGNALS = 2
+_AGENCY_TRIM = " ，,:：-—_|（(　"
+
+
+def _year_of_title(title: str | None) -> tuple[int | None, str | None]:
+    """The report year and the agency (the text before the year) from a title."""
+    if not title:
+        return None, None
+    match = _YEAR_IN_TITLE.search(fold(title))
+    if not match:
+        return None, None
+    agency = title[: match.start()].strip(_AGENCY_TRIM)
+    return int(match.group(1)), agency or None
+
+
+def _year_of_body(lines: list[Line]) -> int | None:
+    for line in lines[:_BODY_YEAR_LINES]:
+        match = _YEAR_IN_BODY.search(fold(line.text))
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _table_key(lines: list[Line]) -> str:
+    return label_key("".join(line.text for line in lines))
+
+
+def _only_2021_rows() -> tuple[str, ...]:
+    """Table-3 row labels that only the 2021 form prints (long enough to be unmistakable)."""
+    keys = (base_key(label_key(label)) for row in APPLICATION_ROWS if row.versions == ("2021",)
+            for label in row.labels)
+    return tuple(k for k in keys if len(k) >= 6)
+
+
+def detect_version(body: list[Line], layout: BodyLayout) -> TemplateVersion | None:
+    """The template version the tables are printed in, from their column headers."""
+    zone = layout.zones.get("proactive")
+    key = _table_key(body[zone[0] : zone[1]] if zone else body)
+    hits: dict[TemplateVersion, int] = {}
+    for marker, version in version_markers().items():
+        if marker in key:
+            hits[version] = hits.get(version, 0) + 1
+    if hits:
+        return max(hits, key=lambda v: hits[v])
+    zone = layout.zones.get("applications")
+    if zone:
+        key = _table_key(body[zone[0] : zone[1]])
+        if any(label in key for label in _only_2021_rows()):
+            return "2021"
+    return None
+
+
+def _template_by_year(year: int | None) -> str:
+    if year is None or year <= 2018:
+        return "none"
+    return "2019" if year <= 2020 else "2021"
+
+
+def _signals(title: str | None, layout: BodyLayout, version: str | None) -> int:
+    score = len(layout.headings) + len(layout.zones) + (version is not None)
+    if title:
+        folded = fold(title)
+        if "信息公开" in folded and ("报告" in folded or "年报" in folded):
+            score += 1 + bool(_YEAR_IN_TITLE.search(folded))
+    return score
+
+
+def _read_tables(report: Report, body: list[Line], layout: BodyLayout) -> None:
+    template: TemplateVersion = report.template  # type: ignore[assignment]
+    tables: dict[str, Table] = {}
+    for name in TABLES:
+        spec = table_spec(name, template)
+        zone = layout.zones.get(name)
+        if zone is None:
+            tables[name] = {row: dict.fromkeys(cols) for row, cols in spec.rows.items()}
+            report.warnings.append(f"{name}: table not found")
+            continue
+        start, end = zone
+        ends_input = end >= len(body)
+        read = read_table(body[start:end], spec, ends_input=ends_input)
+        tables[name] = read.values
+        report.warnings += read.warnings
+        missing = [row for row in spec.rows if row not in read.rows_found]
+        if not read.rows_found:
+            report.warnings.append(f"{name}: no rows found")
+        elif missing:
+            where = "the text ends inside the table; " if ends_input else ""
+            report.warnings.append(f"{name}: {where}rows not found: {', '.join(missing)}")
+    report.proactive = tables["proactive"]
+    report.applications = tables["applications"]
+    report.review_litigation = tables["review_litigation"]
+
+
+def _sections(body: list[Line], layout: BodyLayout, template: str,
+              names: tuple[str, ...]) -> Sections:
+    headings = layout.headings
+    sections = Sections()
+    if "一" in headings:
+        start = headings["一"]
+        if template == "none":
+            # Free-form reports: everything up to the problems section tells the year's work.
+            end = min((headings[n] for n in ("五", "六") if n in headings), default=len(body))
+            skip = {i for i in range(start, end) if _TOP_HEADING.fullmatch(tidy(body[i].text))}
+            sections.overview = section_text(body, start + 1, end, skip_headings=skip)
+        else:
+            sections.overview = section_text(body, start + 1, layout.boundaries_after(start))
+    if "五" in headings:
+        start = headings["五"]
+        sections.problems = section_text(body, start + 1, layout.boundaries_after(start))
+    if "六" in headings:
+        sections.other_matters = section_text(body, headings["六"] + 1, len(body),
+                                              signature=names)
+    return sections
+
+
+def read_source(source: Source) -> Report:
+    body = source.body
+    layout = find_layout(body)
+    if source.has_body_root and not (layout.headings or layout.zones):
+        # The marked body holds none of the report (a widget reusing the id): read the page.
+        source.body_start, source.body_end, source.has_body_root = 0, None, False
+        body = source.body
+        layout = find_layout(body)
+    first = min([*layout.headings.values(), *(s for s, _ in layout.zones.values())],
+                default=min(len(body), 12))
+    header_lines = source.outside + [line for line in body[:first] if line.is_row]
+    header, header_warnings = read_header(header_lines, source.meta)
+
+    title = source.title
+    if not title:
+        title = next((header.extra[k] for k in _TITLE_EXTRA_LABELS if k in header.extra), None)
+    version = detect_version(body, layout)
+    if _signals(title, layout, version) < _MIN_SIGNALS:
+        raise NotAReportError(
+            "not a disclosure report: no report title, section headings or table labels found")
+
+    report = Report(url=source.url, title=title, header=header)
+    report.warnings += header_warnings
+    year, agency = _year_of_title(title)
+    if year is None:
+        year = _year_of_body(body)
+    if year is None and header.publish_date:
+        year = int(header.publish_date[:4]) - 1
+        report.warnings.append(
+            f"year: not in the title or body; taken as the year before publication ({year})")
+    if year is None:
+        report.warnings.append("year: not found")
+    report.year = year
+    report.agency = agency or header.publisher
+    if report.agency is None:
+        report.warnings.append("agency: no title with a year and no publisher in the header")
+
+    if version is not None:
+        report.template = version
+    else:
+        report.template = _template_by_year(year)  # type: ignore[assignment]
+        if layout.zones and report.template == "none" and year is None:
+            report.template = "2021"
+        report.warnings.append(
+            f"template: no table headers tell the version; {report.template} assumed from "
+            f"the year {year}")
+    if report.template != "none":
+        blank = Report.blank(report.template)
+        report.proactive, report.applications = blank.proactive, blank.applications
+        report.review_litigation = blank.review_litigation
+        _read_tables(report, body, layout)
+    names = tuple(n for n in (report.agency, header.publisher) if n)
+    report.sections = _sections(body, layout, report.template, names)
+    report.checks = run_checks(report.template, report.applications, report.review_litigation)
+    return report

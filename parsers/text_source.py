@@ -1,0 +1,49 @@
+"""Plain text into lines: a line with ``|`` (or tabs) is a table row, any other is free text.
+
+The seed's form closes every cell with ``|``, so a trailing bar ends the row rather than
+opening an empty cell. Consecutive rows form one table; a free-text line ends it.
+"""
+
+from __future__ import annotations
+
+from parsers.document import Line, Source
+
+_TITLE_WORDS = ("报告", "年报", "報告", "年報")
+_MAX_TITLE = 100
+
+
+def _cells(line: str) -> list[str] | None:
+    if "|" in line:
+        cells = line.split("|")
+        if line.rstrip().endswith("|"):
+            cells.pop()
+        return cells
+    if "\t" in line.strip():
+        return line.split("\t")
+    return None
+
+
+def source_from_text(text: str, *, url: str | None = None) -> Source:
+    lines: list[Line] = []
+    table = -1
+    in_table = False
+    for raw in text.splitlines():
+        if not raw.strip():
+            in_table = False
+            continue
+        cells = _cells(raw)
+        if cells is None:
+            in_table = False
+            lines.append(Line([raw]))
+            continue
+        if not in_table:
+            table += 1
+            in_table = True
+        lines.append(Line(cells, True, None, table))
+    title = None
+    if lines and not lines[0].is_row:
+        first = lines[0].cells[0].strip()
+        if (len(first) <= _MAX_TITLE and any(w in first for w in _TITLE_WORDS)
+                and "。" not in first):
+            title = first
+    return Source(lines=lines, title=title, url=url)
