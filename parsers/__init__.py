@@ -60,7 +60,7 @@ def _parse_markup(html: bytes, url: str | None) -> Report:
     except NotAReportError as exc:
         challenge = challenge_of(html.decode("utf-8", "replace"))
         if challenge:
-            raise NotAReportError(f"an anti-bot challenge page ({challenge}), not a report") from exc
+            raise NotAReportError(f"an anti-bot challenge page ({challenge})") from exc
         raise
 
 

@@ -158,8 +158,7 @@ def read_source(source: Source) -> Report:
         title = next((header.extra[k] for k in _TITLE_EXTRA_LABELS if k in header.extra), None)
     version = detect_version(body, layout)
     if _signals(title, layout, version) < _MIN_SIGNALS:
-        raise NotAReportError(
-            "not a disclosure report: no report title, section headings or table labels found")
+        raise NotAReportError("no report title, section headings or table labels found")
 
     report = Report(url=source.url, title=title, header=header)
     report.warnings += header_warnings
