@@ -1,0 +1,1 @@
+"""The versioned archive: raw pages, documents, versions, long-form cells, crawl runs (see README.md)."""

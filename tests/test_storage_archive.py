@@ -335,3 +335,26 @@ def test_fetch_times_keep_their_instant_across_time_zones(archive: Archive) -> N
     assert _as_datetimes(archive, "documents") == (T0, T0)
     with pytest.raises(ValueError, match="naive"):
         archive.record(run, page_for(report, at=T0.replace(tzinfo=None)), report)
+
+
+def test_raw_pages_read_back_exactly_as_received(archive: Archive) -> None:
+    from storage.raw import iter_raw_pages
+
+    report = make_report(54)
+    good = page_for(report, at=T0)
+    broken = page_for(None, url="https://x/broken.html", at=later(1), views=7)
+    run = archive.start_run("hangzhou", PORTAL)
+    archive.record(run, good, report)
+    archive.record(run, broken, None, "ParseError: no tables")
+    archive.record(run, page_for(None, url="https://x/gone.html", status=404), None)
+    archive.finish_run(run)
+
+    everything = list(iter_raw_pages(archive.engine, partition=1))
+    assert [(p.url, p.body, p.fetched_at) for p in everything] == [
+        (good.url, good.body, T0), (broken.url, broken.body, later(1)),
+    ]
+    failed = list(iter_raw_pages(archive.engine, failed_only=True))
+    assert [(p.url, p.parse_error, p.version_id) for p in failed] == [
+        (broken.url, "ParseError: no tables", None)
+    ]
+    assert [p.http_status for p in iter_raw_pages(archive.engine, status=None)] == [200, 200, 404]
