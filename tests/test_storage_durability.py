@@ -169,14 +169,17 @@ def test_two_writers_archiving_the_same_reports_make_no_duplicates(
 ) -> None:
     reports, reposts = 60, 5
     go = tmp_path / "go"
+    # Both open the empty database at once: creating the schema must not race either.
+    writers = [
+        start_writer(database_url, 100, reports, order, reposts, 7, go)
+        for order in ("forward", "reverse")
+    ]
+    for writer in writers:  # both have started their runs: release them together
+        assert writer.stdout is not None
+        line = writer.stdout.readline().strip()
+        assert line.isdigit(), writer.communicate()
+    go.touch()
     with Archive.open(database_url) as archive:
-        writers = [
-            start_writer(database_url, 100, reports, order, reposts, 7, go)
-            for order in ("forward", "reverse")
-        ]
-        for writer in writers:  # both have started their runs: release them together
-            assert writer.stdout is not None and writer.stdout.readline().strip().isdigit()
-        go.touch()
         results = [writer.communicate(timeout=120) for writer in writers]
         for writer, (_, err) in zip(writers, results, strict=True):
             assert writer.returncode == 0, err
