@@ -30,7 +30,7 @@ import random
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import cache
 from itertools import accumulate
 from threading import Lock
@@ -157,6 +157,7 @@ _CONTACT = "联系人及电话：办公室，0571-8525{phone:04d}。"
 # --------------------------------------------------------------------------------------------
 
 Kind = Literal["report", "repost", "other"]
+PORTAL_TZ = timezone(timedelta(hours=8), "CST")  # the portal's dates are China Standard Time
 REFERENCE_PUBLISHED = datetime(2024, 1, 16, 9, 30)
 REFERENCE_ARTICLE_ID = 4233305
 REFERENCE_INDEX_NO = "002489604/2024-00117"
@@ -577,7 +578,8 @@ class Catalog:
                 "repost_of": original.index_no if original is not None else None,
                 "broken_sum": entry.broken_sum, "blank_zeros": entry.blank_zeros,
                 "reference": entry.slot == 0 and self.reference is not None,
-                "edited": edit is not None, "last_modified": self.last_modified(entry).isoformat(),
+                "edited": edit is not None,
+                "last_modified": self.last_modified(entry).replace(tzinfo=PORTAL_TZ).isoformat(),
                 "report": data,
             })
             yield record

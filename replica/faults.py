@@ -25,6 +25,10 @@ Which requests each fault can hit:
   ``wzwschallenge`` script), or ``mixed`` (one per URL). These are never to be defeated; the
   replica does not honour the cookies either.
 
+- ``redesign``: the site changed its list markup: column pages list their first records as
+  plain ``<ul>`` without ``<datastore>``, ``var param_…`` or jpage call, and the dataproxy is
+  gone (404). A crawler must notice, not quietly archive nothing.
+
 Admin paths (``/__replica__/``) are never faulted.
 """
 
@@ -58,6 +62,7 @@ class FaultConfig:
     challenge: ChallengeKind | Literal["mixed"] | None = None
     challenge_rate: float = 1.0
     fault_attempts: int = 1
+    redesign: bool = False
 
     def __post_init__(self) -> None:
         for name in ("error_rate", "timeout_rate", "truncate_rate", "oversize_rate",
@@ -77,7 +82,8 @@ class FaultConfig:
     @property
     def any(self) -> bool:
         return bool(self.slow_ms or self.error_rate or self.timeout_rate or self.truncate_rate
-                    or self.oversize_rate or (self.challenge and self.challenge_rate))
+                    or self.oversize_rate or (self.challenge and self.challenge_rate)
+                    or self.redesign)
 
 
 @dataclass(frozen=True)

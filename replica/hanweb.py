@@ -142,6 +142,20 @@ def column_page(column: Column, embedded: list[Entry], total: int) -> str:
     )
 
 
+def redesigned_column_page(column: Column, entries: list[Entry]) -> str:
+    """A column page after a site redesign: a plain list, no ``<datastore>``, no jpage pager."""
+    items = "".join(
+        f'<li><a href="{e.path}" title="{_attr(e.title)}">{escape(e.title)}</a>'
+        f"<span>{e.date}</span></li>\n" for e in entries
+    )
+    return (
+        f"{_HEAD}<title>{escape(column.name)}_{SITE_NAME}</title>\n{_site_meta(column)}</head>\n"
+        f"<body>\n{_banner()}<div class=\"main\">\n{_position(column)}"
+        f'<ul class="news-list">\n{items}</ul>\n<div class="pagination"></div>\n</div>\n'
+        f"{_FOOTER}</body>\n</html>\n"
+    )
+
+
 def dataproxy_reply(entries: list[Entry], total: int, per_page: int) -> str:
     """The dataproxy's bare XML: ``<totalrecord>``, ``<totalpage>``, then the window's records."""
     pages = -(-total // per_page) if per_page > 0 else 0

@@ -97,8 +97,10 @@ class ReplicaConfig:
             args += ["--reference", str(self.reference)]
         defaults = FaultConfig()
         for name, value in asdict(self.faults).items():
-            if value != getattr(defaults, name):
-                args += [f"--{name.replace('_', '-')}", str(value)]
+            if value == getattr(defaults, name):
+                continue
+            flag = f"--{name.replace('_', '-')}"
+            args += [flag] if value is True else [flag, str(value)]
         return args
 
 
@@ -414,6 +416,8 @@ class Portal:
             return self._conditional(page, headers) or Reply(200, HTML, page.before,
                                                              _validators(page))
         if route == "dataproxy":
+            if state.config.faults.redesign:
+                return self._not_found()
             return self._dataproxy(state, query, headers, body)
         if route == "robots":
             return Reply(200, "text/plain; charset=UTF-8", hanweb.ROBOTS_TXT.encode())
@@ -437,7 +441,10 @@ class Portal:
         embedded = catalog.column_window(column_id, 1, hanweb.EMBEDDED_RECORDS)
         newest = catalog.newest_in_column(column_id)
         modified = portal_time_to_utc(newest.published) if newest else None
-        html = hanweb.column_page(column, embedded, catalog.column_total(column_id))
+        if state.config.faults.redesign:
+            html = hanweb.redesigned_column_page(column, embedded[: hanweb.PER_PAGE])
+        else:
+            html = hanweb.column_page(column, embedded, catalog.column_total(column_id))
         return _page(html, modified=modified, counter=False)
 
     def _dataproxy(self, state: _State, query: str, headers: Any, body: bytes) -> Reply:

@@ -168,3 +168,14 @@ def test_faults_are_counted(make_replica) -> None:
     get(running, path)
     counts = running.stats()["requests"]
     assert counts["fault error"] == 1 and counts["article 200"] == 1
+
+
+def test_redesign_removes_the_datastore_and_the_dataproxy(make_replica) -> None:
+    running = make_replica(reports=30, seed="new look", faults=FaultConfig(redesign=True))
+    status, _, body = get(running, REPORT_COLUMN_PAGE)
+    assert status == 200
+    assert b"<datastore>" not in body and b"var param_" not in body and b"totalRecord" not in body
+    newest = max((e for e in running.catalog.entries if e.column.column_id == 1229063423),
+                 key=lambda e: e.published)
+    assert newest.path.encode() in body  # the records are still there, in other markup
+    assert get(running, "/module/jpage/dataproxy.jsp?startrecord=1&endrecord=60")[0] == 404

@@ -340,7 +340,7 @@ def test_config_survives_the_command_line() -> None:
     config = ReplicaConfig(reports=7, seed="x", edit=1, port=0, cache_mb=8, faults=FaultConfig(
         slow_ms=5, error_rate=0.25, timeout_rate=0.1, hang_seconds=2.0, truncate_rate=0.5,
         truncate_mode="cut", oversize_rate=0.2, oversize_bytes=4096, challenge="jsl",
-        challenge_rate=0.5, fault_attempts=2))
+        challenge_rate=0.5, fault_attempts=2, redesign=True))
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     assert config_from_args(parser.parse_args(config.to_args())) == config

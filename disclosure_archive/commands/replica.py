@@ -59,6 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="share of requests challenged when --challenge is set (default 1)")
     faults.add_argument("--fault-attempts", type=int, default=1,
                         help="attempts a transient fault (5xx, timeout, truncation) lasts")
+    faults.add_argument("--redesign", action="store_true",
+                        help="the site changed its list markup: no <datastore>, no dataproxy")
 
 
 def config_from_args(args: argparse.Namespace):  # -> ReplicaConfig (imported lazily)
@@ -73,6 +75,7 @@ def config_from_args(args: argparse.Namespace):  # -> ReplicaConfig (imported la
             truncate_mode=args.truncate_mode, oversize_rate=args.oversize_rate,
             oversize_bytes=args.oversize_bytes, challenge=args.challenge,
             challenge_rate=args.challenge_rate, fault_attempts=args.fault_attempts,
+            redesign=args.redesign,
         ),
     )
 
