@@ -232,9 +232,11 @@ class RawPage(Base):
 
 
 class RepostKey(Base):
-    """The first document archived with a given agency, year and tables; later ones repost it."""
+    """The original of a given agency, year and tables: the document published first (first
+    archived on a tie or unknown date). Every other document with them reposts it."""
 
     __tablename__ = "repost_keys"
 
     tables_hash: Mapped[str] = mapped_column(String(HASH_LENGTH), primary_key=True)
     document_id: Mapped[int] = mapped_column(Id, ForeignKey("documents.id"))
+    publish_date: Mapped[str | None] = mapped_column(String(10))

@@ -279,27 +279,52 @@ def write_batch(connection: Connection, batch: Sequence[PendingRecord]) -> dict[
              for v in existing],
         )
 
-    # 4. Reposts: the first document archived with a tables hash owns it; later ones repost it.
-    claims: dict[str, int] = {}
-    for pair in sorted(new_pairs, key=lambda p: first_of_pair[p].fetched_at):
-        digest = first_of_pair[pair].tables_hash
-        if digest is not None:
-            claims.setdefault(digest, pair[0])
+    # 4. Reposts: per tables hash, the document published first is the original (first archived
+    #    on a tie); an earlier-published newcomer takes over, and the old original and its
+    #    reposts are re-linked to it.
+    claimants: dict[str, tuple[tuple[Any, ...], int, str | None, PendingRecord]] = {}
+    for pair in new_pairs:
+        record = first_of_pair[pair]
+        digest, published = record.tables_hash, record.version_row["publish_date"]
+        if digest is None:
+            continue
+        rank = (_date_rank(published), record.fetched_at, pair[0])
+        if digest not in claimants or rank < claimants[digest][0]:
+            claimants[digest] = (rank, pair[0], published, record)
     _insert_ignoring_duplicates(
         connection, repost_keys,
-        [{"tables_hash": digest, "document_id": claims[digest]} for digest in sorted(claims)],
+        [{"tables_hash": h, "document_id": claimants[h][1], "publish_date": claimants[h][2]}
+         for h in sorted(claimants)],
         ["tables_hash"],
     )
-    owners: dict[str, int] = {}
-    for chunk in _chunks(sorted(claims)):
-        query = select(repost_keys.c.tables_hash, repost_keys.c.document_id).where(
-            repost_keys.c.tables_hash.in_(list(chunk))
+    owners: dict[str, tuple[int, str | None]] = {}
+    for chunk in _chunks(sorted(claimants)):
+        query = select(
+            repost_keys.c.tables_hash, repost_keys.c.document_id, repost_keys.c.publish_date
+        ).where(repost_keys.c.tables_hash.in_(list(chunk)))
+        owners.update({h: (owner, date) for h, owner, date in connection.execute(query)})
+    for digest in sorted(claimants):
+        _, doc_id, published, record = claimants[digest]
+        displaced = _take_over(connection, digest, doc_id, published, owners)
+        if displaced is None:
+            continue
+        connection.execute(  # the old original's reposts now repost the newcomer
+            update(documents)
+            .where(documents.c.repost_of_id == displaced, documents.c.id != doc_id)
+            .values(repost_of_id=doc_id)
         )
-        owners.update({digest: owner for digest, owner in connection.execute(query)})
+        connection.execute(
+            update(documents)
+            .where(documents.c.id == doc_id, documents.c.repost_of_id == displaced)
+            .values(repost_of_id=None)
+        )
+        counts[record.run_id].reposts += connection.execute(
+            update(documents).where(documents.c.id == displaced).values(repost_of_id=doc_id)
+        ).rowcount
     repost_of: dict[int, tuple[int, PendingRecord]] = {}
     for pair in sorted(new_pairs):
         record = first_of_pair[pair]
-        owner = owners.get(record.tables_hash) if record.tables_hash else None
+        owner = owners[record.tables_hash][0] if record.tables_hash else None
         if owner is not None and owner != pair[0]:
             repost_of.setdefault(pair[0], (owner, record))
 
@@ -337,6 +362,39 @@ def write_batch(connection: Connection, batch: Sequence[PendingRecord]) -> dict[
             .values({name: runs.c[name] + n for name, n in values.items()})
         )
     return dict(counts)
+
+
+def _take_over(
+    connection: Connection, digest: str, doc_id: int, published: str | None,
+    owners: dict[str, tuple[int, str | None]],
+) -> int | None:
+    """Make ``doc_id`` the original of ``digest`` if it was published before the current one.
+
+    Returns the displaced original, or None. The UPDATE only applies if the original is still
+    the one read, so a concurrent takeover is seen and the comparison made again.
+    """
+    while True:
+        owner, owner_published = owners[digest]
+        if owner == doc_id or _date_rank(published) >= _date_rank(owner_published):
+            return None
+        moved = connection.execute(
+            update(repost_keys)
+            .where(repost_keys.c.tables_hash == digest, repost_keys.c.document_id == owner)
+            .values(document_id=doc_id, publish_date=published)
+        ).rowcount
+        if moved:
+            owners[digest] = (doc_id, published)
+            return owner
+        row = connection.execute(
+            select(repost_keys.c.document_id, repost_keys.c.publish_date)
+            .where(repost_keys.c.tables_hash == digest)
+        ).one()
+        owners[digest] = (row.document_id, row.publish_date)
+
+
+def _date_rank(published: str | None) -> str:
+    """Sort key of a publish date: unknown dates rank after every known one."""
+    return published or "9999-99-99"
 
 
 def _bounds(records: Iterable[PendingRecord], column: str) -> dict[int, tuple[Any, Any]]:

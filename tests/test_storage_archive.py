@@ -154,6 +154,32 @@ def test_repost_under_another_index_number_is_linked_not_unrelated(archive: Arch
     }
 
 
+def test_original_archived_after_its_reposts_becomes_the_document_they_repost(
+    archive: Archive,
+) -> None:
+    original = make_report(8, published="2024-01-16")
+    reposts = [
+        make_report(8, index_no=f"33000000{n}/2024-00008", url=f"https://www.zj.gov.cn/{n}.html",
+                    published=f"2024-02-0{n}")
+        for n in (1, 2)
+    ]
+    run = archive.start_run("hangzhou", PORTAL)
+    for n, report in enumerate(reposts):  # the newest first, as a column lists them
+        archive.record(run, page_for(report, at=later(n)), report)
+        archive.flush()
+    archive.record(run, page_for(original, at=later(5)), original)
+    summary = archive.finish_run(run)
+
+    links = rows(archive, "SELECT d.key, o.key FROM documents d "
+                          "LEFT JOIN documents o ON o.id = d.repost_of_id ORDER BY d.key")
+    assert sorted(links) == sorted([
+        (original.header.index_no, None),
+        (reposts[0].header.index_no, original.header.index_no),
+        (reposts[1].header.index_no, original.header.index_no),
+    ])
+    assert summary.reposts == 2
+
+
 def test_page_that_failed_to_parse_is_kept_raw_with_its_error(archive: Archive) -> None:
     run = archive.start_run("hangzhou", PORTAL)
     page = page_for(None, url=f"https://{PORTAL}/art/2024/1/5/art_1229063423_5.html")

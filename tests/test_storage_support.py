@@ -69,6 +69,7 @@ def make_report(
     seed: int | None = None,
     index_no: str | None = "auto",
     url: str | None = None,
+    published: str | None = None,
 ) -> Report:
     """A filled report whose numbers come from ``random.Random(seed)`` (default: the serial)."""
     rng = random.Random(serial if seed is None else seed)
@@ -81,7 +82,7 @@ def make_report(
     )
     report.header.index_no = f"002489{serial:03d}/{year + 1}-{serial:05d}" if index_no == "auto" else index_no
     report.header.publisher = report.agency
-    report.header.publish_date = f"{year + 1}-01-{serial % 28 + 1:02d}"
+    report.header.publish_date = published or f"{year + 1}-01-{serial % 28 + 1:02d}"
     report.sections.overview = f"{report.agency}认真贯彻落实《条例》，第{serial}号。"
     if template == "none":
         return report
