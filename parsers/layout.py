@@ -20,6 +20,8 @@ from parsers.textnorm import ENUMERATOR, base_key, label_key, similarity, tidy
 _NUMERAL = re.compile(r"([一二三四五六七八九十]{1,2})[、.,]")
 _MAX_HEADING = 40
 _HEADING_SIMILARITY = 0.5
+# A heading may say more than the template's wording ("政府信息公开工作存在的主要问题及改进措施").
+_HEADING_SLACK = 16
 _SECTION_KEYS = [
     (s.number, tuple(label_key(label) for label in (s.label, *s.aliases))) for s in SECTIONS
 ]
@@ -45,7 +47,7 @@ def heading_of(key: str) -> str | None:
                 if (label in rest or (len(rest) >= 4 and rest in label)
                         or similarity(rest, label) >= _HEADING_SIMILARITY):
                     return number
-            elif label in rest and len(rest) <= len(label) + 12 and (
+            elif label in rest and len(rest) <= len(label) + _HEADING_SLACK and (
                     numeral is None or len(label) >= 6):
                 return number
     return None

@@ -92,15 +92,18 @@ def _signals(title: str | None, layout: BodyLayout, version: str | None) -> int:
     return score
 
 
-def _read_tables(report: Report, body: list[Line], layout: BodyLayout) -> None:
+def _read_tables(report: Report, body: list[Line], layout: BodyLayout) -> frozenset[str]:
+    """Fill the report's tables; returns the rows not read in full (``table.row``)."""
     template: TemplateVersion = report.template  # type: ignore[assignment]
     tables: dict[str, Table] = {}
+    unread: set[str] = set()
     for name in TABLES:
         spec = table_spec(name, template)
         zone = layout.zones.get(name)
         if zone is None:
             tables[name] = {row: dict.fromkeys(cols) for row, cols in spec.rows.items()}
             report.warnings.append(f"{name}: table not found")
+            unread.update(f"{name}.{row}" for row in spec.rows)
             continue
         start, end = zone
         ends_input = end >= len(body)
@@ -108,6 +111,7 @@ def _read_tables(report: Report, body: list[Line], layout: BodyLayout) -> None:
         tables[name] = read.values
         report.warnings += read.warnings
         missing = [row for row in spec.rows if row not in read.rows_found]
+        unread.update(f"{name}.{row}" for row in [*missing, *read.rows_cut])
         if not read.rows_found:
             report.warnings.append(f"{name}: no rows found")
         elif missing:
@@ -116,6 +120,7 @@ def _read_tables(report: Report, body: list[Line], layout: BodyLayout) -> None:
     report.proactive = tables["proactive"]
     report.applications = tables["applications"]
     report.review_litigation = tables["review_litigation"]
+    return frozenset(unread)
 
 
 def _sections(body: list[Line], layout: BodyLayout, template: str,
@@ -150,7 +155,7 @@ def read_source(source: Source) -> Report:
         layout = find_layout(body)
     first = min([*layout.headings.values(), *(s for s, _ in layout.zones.values())],
                 default=min(len(body), 12))
-    header_lines = source.outside + [line for line in body[:first] if line.is_row]
+    header_lines = source.outside + body[:first]
     header, header_warnings = read_header(header_lines, source.meta)
 
     title = source.title
@@ -185,12 +190,11 @@ def read_source(source: Source) -> Report:
         report.warnings.append(
             f"template: no table headers tell the version; {report.template} assumed from "
             f"the year {year}")
+    unread: frozenset[str] = frozenset()
     if report.template != "none":
-        blank = Report.blank(report.template)
-        report.proactive, report.applications = blank.proactive, blank.applications
-        report.review_litigation = blank.review_litigation
-        _read_tables(report, body, layout)
+        unread = _read_tables(report, body, layout)
     names = tuple(n for n in (report.agency, header.publisher) if n)
     report.sections = _sections(body, layout, report.template, names)
-    report.checks = run_checks(report.template, report.applications, report.review_litigation)
+    report.checks = run_checks(report.template, report.applications, report.review_litigation,
+                               unread)
     return report

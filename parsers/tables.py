@@ -108,6 +108,7 @@ class TableRead:
 
     values: Table
     rows_found: list[str] = field(default_factory=list)
+    rows_cut: list[str] = field(default_factory=list)  # found, but the text ends inside them
     warnings: list[str] = field(default_factory=list)
 
 
@@ -125,6 +126,7 @@ class _Reader:
         self.ends_input = ends_input
         self.values: Table = {row: dict.fromkeys(cols) for row, cols in spec.rows.items()}
         self.found: list[str] = []
+        self.cut: list[str] = []
         self.warnings: list[str] = []
         self.header: list[tuple[Token, LabelRef]] = []
         self.leaves: list[Leaf] = []
@@ -167,7 +169,7 @@ class _Reader:
         self.close_window(last=True)
         self.close_loose()
         self.place_unlabelled()
-        return TableRead(self.values, self.found, self.warnings)
+        return TableRead(self.values, self.found, self.cut, self.warnings)
 
     def resolve(self, i: int) -> LabelRef:
         """Pick what an ambiguous label names: a row when values follow it, else a column."""
@@ -229,6 +231,8 @@ class _Reader:
         placed = _by_grid(slots, grid) if grid else None
         if placed is None:
             placed = self.by_count(spec.scope(row), slots, order, at_end)
+            if placed is not None and len(slots) < len(order) and at_end:
+                self.cut.append(row)
         if placed is None:
             if inferred:
                 return

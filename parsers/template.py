@@ -271,7 +271,7 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("一", "总体情况", "overview"),
+    Section("一", "总体情况", "overview", ("概述",)),
     Section("二", "主动公开政府信息情况", None),
     Section("三", "收到和处理政府信息公开申请情况", None),
     Section("四", "政府信息公开行政复议、行政诉讼情况", None, ("行政复议、行政诉讼情况",)),

@@ -6,7 +6,15 @@ opening an empty cell. Consecutive rows form one table; a free-text line ends it
 
 from __future__ import annotations
 
+import re
+
 from parsers.document import Line, Source
+
+# Page furniture of text taken from a PDF: "— 3 —", "- 12 -", "第 3 页 共 9 页", "3/9".
+_PAGE_MARK = re.compile(
+    r"\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[,，]?\s*共\s*\d{1,3}\s*页)?"
+    r"|\d{1,3}\s*/\s*\d{1,3})\s*"
+)
 
 _TITLE_WORDS = ("报告", "年报", "報告", "年報")
 _MAX_TITLE = 100
@@ -28,7 +36,7 @@ def source_from_text(text: str, *, url: str | None = None) -> Source:
     table = -1
     in_table = False
     for raw in text.splitlines():
-        if not raw.strip():
+        if not raw.strip() or _PAGE_MARK.fullmatch(raw):
             in_table = False
             continue
         cells = _cells(raw)
