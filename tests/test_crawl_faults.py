@@ -173,3 +173,26 @@ def test_oversized_pages_are_refused_and_never_stored(tmp_path: Path) -> None:
     assert not [p for p in pages if p.url in oversized]
     assert {d["archive"]["url"] for d in docs.values()} == {r["url"] for r in reports} - oversized
     assert result.stat("hanweb/report_fetch_failures") == len(oversized)
+
+
+def test_5xx_answers_and_timeouts_are_retried_to_a_complete_archive(tmp_path: Path) -> None:
+    database_url = f"sqlite:///{tmp_path / 'retries.db'}"
+    faults = FaultConfig(error_rate=0.2, timeout_rate=0.1, hang_seconds=2, fault_attempts=1)
+    with serve_replica(ReplicaConfig(reports=30, seed="retries", faults=faults)) as replica:
+        result = crawl(replica, database_url, report_columns(replica),
+                       settings={"DOWNLOAD_TIMEOUT": 1})
+        errors = faulted_paths(replica, "error")
+        # A held request is logged when the replica lets it go, after hang_seconds.
+        deadline = time.monotonic() + faults.hang_seconds + 2
+        while not (timeouts := faulted_paths(replica, "timeout")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        reports = manifest_reports(replica)
+    assert errors and timeouts, "the replica should have failed some requests"
+    assert result.stat("retry/count") >= len(errors) + len(timeouts)
+    engine = open_engine(database_url, create=False)
+    try:
+        docs = documents(engine)
+    finally:
+        engine.dispose()
+    assert set(docs) == {r["index_no"] for r in reports}
+    assert all(d["archive"]["versions"] == 1 for d in docs.values())

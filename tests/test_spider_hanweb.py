@@ -67,3 +67,19 @@ def test_dataproxy_url(spider: HangzhouSpider) -> None:
 def test_a_base_url_without_host_is_refused() -> None:
     with pytest.raises(ValueError, match="no host"):
         HangzhouSpider(base_url="not a url")
+
+
+def test_project_settings_are_polite_by_default() -> None:
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    assert settings.getbool("ROBOTSTXT_OBEY")
+    assert settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+    assert settings.getfloat("DOWNLOAD_DELAY") >= 1
+    assert not settings.getbool("HTTPCACHE_ENABLED")
+    assert settings.getbool("DOWNLOAD_FAIL_ON_DATALOSS")
+    assert settings.getint("DOWNLOAD_MAXSIZE") <= 16 * 1024 * 1024
+    user_agent = settings.get("USER_AGENT")
+    assert "disclosure-archive" in user_agent and "+http" in user_agent

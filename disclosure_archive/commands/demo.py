@@ -110,13 +110,18 @@ def _total(report: dict[str, Any], row: str) -> Any:
 
 
 def print_examples(items: list[dict[str, Any]]) -> None:
-    """A few reports as archived: one per template version, and one whose sums do not hold."""
+    """A few reports as archived: the seed reference report, one per template version, and one
+    whose sums do not hold."""
     if not items:
         return
-    chosen: list[dict[str, Any]] = []
+    from replica.catalog import REFERENCE_INDEX_NO
+
+    chosen = [i for i in items if (i.get("header") or {}).get("index_no") == REFERENCE_INDEX_NO]
     for wanted in ("2021", "2019", "none"):
-        chosen += [i for i in items if i.get("template") == wanted][:1]
-    chosen += [i for i in items if any(c.get("ok") is False for c in i.get("checks", []))][:1]
+        if not any(c.get("template") == wanted for c in chosen):
+            chosen += [i for i in items if i.get("template") == wanted][:1]
+    chosen += [i for i in items if i not in chosen
+               and any(c.get("ok") is False for c in i.get("checks", []))][:1]
     chosen += [i for i in items if i not in chosen][: max(0, EXAMPLE_ROWS - len(chosen))]
     print("\nexamples:")
     print(f"  {'index number':24s} {'year':>4}  {'tmpl':4s} {'new apps':>8}  {'checks':8s} agency")
