@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from crawler.local import FAST_SETTINGS, REPO_ROOT, CrawlResult, run_crawl, settings_args
+from replica.faults import FaultConfig
 from replica.server import ReplicaConfig, RunningReplica, serve_replica
 from storage.database import open_engine
 from storage.export import iter_documents
@@ -297,34 +298,17 @@ def test_requests_to_other_hosts_are_dropped(tmp_path: Path) -> None:
 # ---- a changed site is a loud failure, not a quiet empty crawl -------------------------------
 
 
-class _Redesigned(BaseHTTPRequestHandler):
-    """A portal whose column page no longer embeds the list (a redesign)."""
-
-    def do_GET(self) -> None:  # noqa: N802
-        body = "<html><body><div id='app'>新版栏目页面</div></body></html>".encode()
-        self.send_response(200 if self.path.startswith("/col/") else 404)
-        self.send_header("Content-Type", "text/html; charset=UTF-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 def test_crawl_command_exits_non_zero_when_the_site_changed(tmp_path: Path) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redesigned)
-    _serve(server)
-    try:
+    # The replica's redesign switch: column pages without <datastore>, dataproxy gone.
+    config = ReplicaConfig(reports=10, seed="redesign", faults=FaultConfig(redesign=True))
+    with serve_replica(config) as replica:
         done = subprocess.run(
             [sys.executable, "-m", "disclosure_archive.commands.crawl", "hangzhou",
-             "--base-url", f"http://127.0.0.1:{server.server_address[1]}",
+             "--base-url", str(replica), "--columns", report_columns(replica),
              "--database", f"sqlite:///{tmp_path / 'archive.db'}", "--log-level", "ERROR",
              *settings_args(FAST_SETTINGS)],
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
         )
-    finally:
-        server.shutdown()
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "problem: hanweb/site_changed = 1" in done.stdout
+    assert "problem: hanweb/site_changed = 2" in done.stdout  # both columns
     assert "has no <datastore>" in done.stdout
