@@ -497,8 +497,11 @@ class _HtmlWriter:
             for cell in row:
                 out.append(self.cell(cell))
             out.append("</tr>\n")
-        out.append("</tbody>\n</table></div>\n" if self.layout.word_paste
-                   else "</tbody>\n</table>\n")
+        if self.layout.word_paste:
+            # Word leaves an empty paragraph after a table (the real page has one after each).
+            out.append("</tbody>\n</table></div>\n" + _SPACER)
+        else:
+            out.append("</tbody>\n</table>\n")
 
     def cell(self, cell: GridCell) -> str:
         layout = self.layout
@@ -526,6 +529,9 @@ class _HtmlWriter:
             paragraphs = "".join(
                 f'<p class="MsoNormal" align="center">{c[:-7]}{_OP}</span></p>' for c in content
             )
+            if cell.kind == "head" and self.rng.random() < 0.1:
+                # An empty paragraph above a header label, as in the real page's 自然人 cell.
+                paragraphs = _EMPTY_CELL_PARAGRAPH + paragraphs
             return f'<td{attrs} style="{_TD_STYLE}">{paragraphs}</td>\n'
         if len(content) > 1:
             return f"<td{attrs}>" + "".join(f"<p>{c}</p>" for c in content) + "</td>\n"
@@ -546,6 +552,10 @@ class _HtmlWriter:
 
 
 _TD_STYLE = "border:solid windowtext 1pt"
+_SPACER = (f'<p class="MsoNormal" style="text-indent:32.0pt;line-height:28.0pt"><span style='
+           f'"font-family:{_FONT_BODY}"><o:p>&nbsp;</o:p></span></p>\n')
+_EMPTY_CELL_PARAGRAPH = (f'<p class="MsoNormal" align="center"><span style="font-family:'
+                         f'{_FONT_TABLE}"><o:p>&nbsp;</o:p></span></p>')
 
 
 def _esc(text: str) -> str:
@@ -611,14 +621,19 @@ def _text_header(report: Report, fmt: _Formatter) -> list[str]:
     return lines
 
 
+TextShape = Literal["rows", "cells"]
+
+
 def render_report_text(report: Report, layout: Layout | None = None, *,
-                       title: bool = False) -> str:
+                       title: bool = False, shape: TextShape = "rows") -> str:
     """The report in the plain-text form of ``shared/seed/``: header lines, paragraphs, and one
     line per table row with cells closed by `` | `` (merged cells printed once, blank cells as
     bare ``|``, rows padded to the table's width except the last).
 
-    Without a layout the text is in the seed's own typography (half-width punctuation); with
-    one, its value, label and character choices apply (markup choices have no text form).
+    ``shape="cells"`` prints one table cell per line instead (a blank cell as an empty line), as
+    text copied out of a browser's table comes. Without a layout the text is in the seed's own
+    typography (half-width punctuation); with one, its value, label and character choices apply
+    (markup choices have no text form).
     """
     seed_form = layout is None
     layout = layout or Layout(split_labels="none", header_breaks="none", signature=False)
@@ -629,12 +644,14 @@ def render_report_text(report: Report, layout: Layout | None = None, *,
         lines.append(report.title)
     lines += _text_header(report, fmt)
     for _, payload in _blocks(report, layout, rng):
-        if isinstance(payload, GridTable):
+        if not isinstance(payload, GridTable):
+            lines.append(str(payload))
+        elif shape == "cells":
+            lines += [cell.text for row in payload.rows for cell in row]
+        else:
             rows = payload.rows
             for i, row in enumerate(rows):
                 lines.append(_text_row([c.text for c in row], payload.width, i < len(rows) - 1))
-        else:
-            lines.append(str(payload))
     text = "\n".join(lines) + "\n"
     if seed_form:
         text = unicodedata.normalize("NFKC", text)

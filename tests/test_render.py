@@ -336,3 +336,15 @@ def test_layout_fields_are_frozen_and_replaceable():
     with pytest.raises(dataclasses.FrozenInstanceError):
         layout.zero = "无"  # type: ignore[misc]
     assert dataclasses.replace(layout, zero="无").zero == "无"
+
+
+def test_cell_per_line_text_prints_each_cell_of_table4_on_its_own_line():
+    report = make_report(seed=6)
+    lines = render_report_text(report, shape="cells").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("四、政府信息公开"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("五、"))
+    cells = lines[start + 1:end]
+    assert len(cells) == 2 + 7 + 10 + 15
+    assert cells[:2] == ["行政复议", "行政诉讼"]
+    values = [report.review_litigation[g.key][c.key] for g in REVIEW_GROUPS for c in REVIEW_COLUMNS]
+    assert cells[-15:] == [str(v) for v in values]
