@@ -24,6 +24,8 @@ _FUZZY_CONTAINED_SHARE = 0.6
 # inside a note is not a label).
 _MIN_LENGTH_AFTER_NOISE = 3
 _CACHE_LIMIT = 50_000
+# Text longer than this is prose, not labels (a stacked table header with its note is ~120).
+_MAX_RUN = 400
 
 
 class Role(Enum):
@@ -68,6 +70,7 @@ class Vocabulary:
             refs.extend(r for r in base.get(k, ()) if r not in refs)
         self._full = {k: tuple(v) for k, v in full.items()}
         self._base = {k: tuple(v) for k, v in base.items()}
+        self._longest_label = max(map(len, self._base), default=0)
         self._full_heads = _by_head(self._full)
         self._base_heads = _by_head(self._base)
         self._cache: dict[str, tuple[Match, ...]] = {}
@@ -81,6 +84,8 @@ class Vocabulary:
         cached = self._cache.get(key)
         if cached is not None:
             return cached
+        if len(key) > _MAX_RUN:
+            return ()
         found = self._segment(key) or self._fuzzy(key)
         if len(self._cache) > _CACHE_LIMIT:
             self._cache.clear()
@@ -114,7 +119,7 @@ class Vocabulary:
     def _fuzzy(self, key: str) -> tuple[Match, ...]:
         """Worded differently: a shortened label, or a near-identical one (one word changed)."""
         core = base_key(key)
-        if len(core) < _FUZZY_MIN_LENGTH:
+        if not _FUZZY_MIN_LENGTH <= len(core) <= self._longest_label:
             return ()
         best: tuple[float, str] | None = None
         for label in self._base:
