@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,9 +36,11 @@ def scrapy_crawl_command(
     settings: Mapping[str, object] | None = None,
     spider_args: Mapping[str, str] | None = None,
     fast: bool = True,
+    python_options: Sequence[str] = (),
 ) -> list[str]:
     """``python -m scrapy crawl SPIDER -a base_url=… -s …`` for a crawl of a local portal."""
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"base_url={base_url}"]
+    command = [sys.executable, *python_options, "-m", "scrapy", "crawl", spider,
+               "-a", f"base_url={base_url}"]
     for key, value in (spider_args or {}).items():
         command += ["-a", f"{key}={value}"]
     merged: dict[str, object] = dict(FAST_SETTINGS) if fast else {}
@@ -74,6 +76,7 @@ def run_crawl(
     spider_args: Mapping[str, str] | None = None,
     timeout: float = 300,
     cwd: str | Path = REPO_ROOT,
+    python_options: Sequence[str] = (),
 ) -> CrawlResult:
     """Run a crawl of a local portal in a subprocess (Twisted reactors cannot restart in one)."""
     with tempfile.TemporaryDirectory(prefix="crawl-stats-") as tmp:
@@ -81,6 +84,7 @@ def run_crawl(
         command = scrapy_crawl_command(
             spider, base_url, database_url=database_url, output=output,
             settings={"STATS_FILE": stats_file, **(settings or {})}, spider_args=spider_args,
+            python_options=python_options,
         )
         done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
         stats = json.loads(stats_file.read_text("utf-8")) if stats_file.is_file() else {}

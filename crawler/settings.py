@@ -27,6 +27,9 @@ AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 HTTPCACHE_ENABLED = False  # every fetch must be a real fetch: the archive records what the site served
 COOKIES_ENABLED = False  # the portal needs none; cookies would only track us
+# A response yields one item or one list of requests: a few workers per response suffice
+# (Scrapy's default of 100 starts 100 tasks for every response).
+CONCURRENT_ITEMS = 8
 
 # --- what may be stored -------------------------------------------------------------------
 # A body cut short (Content-Length not reached) fails the request instead of reaching the

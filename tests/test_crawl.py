@@ -102,7 +102,9 @@ def first_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FirstCrawl
     database_url = f"sqlite:///{tmp / 'archive.db'}"
     feed = tmp / "reports.jsonl"
     with serve_replica(ReplicaConfig(reports=REPORTS, seed=SEED)) as replica:
-        result = crawl(replica, database_url, report_columns(replica), output=feed)
+        # Every deprecation warning printed, so the test below can insist there is none.
+        result = crawl(replica, database_url, report_columns(replica), output=feed,
+                       python_options=["-W", "always::DeprecationWarning"])
         engine = open_engine(database_url, create=False)
         try:
             yield FirstCrawl(replica, result, engine, feed)
@@ -186,6 +188,11 @@ def test_feed_lines_are_disclosure_report_1(first_crawl: FirstCrawl) -> None:
     assert sorted(json.loads(line)["url"] for line in lines) == sorted(
         r["url"] for r in first_crawl.reports
     )
+
+
+def test_the_crawl_uses_no_deprecated_api(first_crawl: FirstCrawl) -> None:
+    # Python's DeprecationWarning and Scrapy's ScrapyDeprecationWarning both name themselves.
+    assert "DeprecationWarning" not in first_crawl.result.stderr
 
 
 def test_requests_stay_within_reports_plus_list_pages(first_crawl: FirstCrawl) -> None:
