@@ -78,6 +78,7 @@ class Layout:
     - ``fullwidth_digits``, ``thousands`` (1,234), ``units`` (万元/元 on amounts, 件 on counts).
     - ``traditional``: the whole page in traditional characters (a portal's 繁體版).
     - ``label_drift``: the aliases of ``parsers.template`` instead of the canonical labels.
+    - ``halfwidth_punctuation``: labels and headings with ASCII brackets and colons ((一)予以公开).
     - ``signature``: the agency and date closing the report.
     - ``seed``: drives the per-cell choices (where a label is split, which zero is 无, ...).
     """
@@ -93,6 +94,7 @@ class Layout:
     units: Units = "none"
     traditional: Traditional = "none"
     label_drift: bool = False
+    halfwidth_punctuation: bool = False
     signature: bool = True
     seed: int = 0
 
@@ -111,6 +113,7 @@ class Layout:
             units=rng.choices(get_args(Units), (8, 1, 1))[0],
             traditional=rng.choices(get_args(Traditional), (17, 1, 1, 1))[0],
             label_drift=rng.random() < 0.4,
+            halfwidth_punctuation=rng.random() < 0.15,
             signature=rng.random() < 0.6,
             seed=rng.getrandbits(32),
         )
@@ -166,8 +169,12 @@ class _Formatter:
     def label(self, field: Field | object) -> str:
         labels: tuple[str, ...] = field.labels  # type: ignore[attr-defined]
         if self.layout.label_drift and len(labels) > 1:
-            return self.rng.choice(labels[1:])
-        return labels[0]
+            return self.text(self.rng.choice(labels[1:]))
+        return self.text(labels[0])
+
+    def text(self, label: str) -> str:
+        """A fixed label as printed: half-width brackets and colons if the layout says so."""
+        return unicodedata.normalize("NFKC", label) if self.layout.halfwidth_punctuation else label
 
     def value(self, value: Cell, unit: str = "") -> GridCell:
         layout = self.layout
@@ -216,10 +223,11 @@ def proactive_grid(table: dict[str, dict[str, Cell]], version: TemplateVersion,
     for block in blocks:
         items.setdefault(block.item, []).append(block)
     for item, item_blocks in items.items():
-        rows.append(tuple(_header_span_cells(GridCell(item, "label", colspan=width), flatten)))
+        title = GridCell(fmt.text(item), "label", colspan=width)
+        rows.append(tuple(_header_span_cells(title, flatten)))
         columns = item_blocks[0].columns
         spans = _column_spans(len(columns), width - 1)
-        head = [GridCell(CONTENT_HEADER, "head")]
+        head = [GridCell(fmt.text(CONTENT_HEADER), "head")]
         for column, span in zip(columns, spans):
             head += _header_span_cells(GridCell(fmt.label(column), "head", colspan=span), flatten)
         rows.append(tuple(head))
@@ -251,7 +259,7 @@ def applications_grid(table: dict[str, dict[str, Cell]], version: TemplateVersio
     width = 3 + len(APPLICANT_COLUMNS)
     rows: list[tuple[GridCell, ...]] = []
     if flatten:
-        rows.append((GridCell(BALANCE_NOTE, "head"), _EMPTY, _EMPTY,
+        rows.append((GridCell(fmt.text(BALANCE_NOTE), "head"), _EMPTY, _EMPTY,
                      GridCell(APPLICANT_GROUP_LABEL, "head"), *([_EMPTY] * 6)))
         rows.append((_EMPTY, _EMPTY, _EMPTY, GridCell(fmt.label(parts[0]), "head"),
                      GridCell(ORGANISATION_GROUP_LABEL, "head"), *([_EMPTY] * 4),
@@ -259,7 +267,7 @@ def applications_grid(table: dict[str, dict[str, Cell]], version: TemplateVersio
         rows.append((_EMPTY, _EMPTY, _EMPTY, _EMPTY,
                      *(GridCell(fmt.label(c), "head") for c in parts[1:]), _EMPTY))
     else:
-        rows.append((GridCell(BALANCE_NOTE, "head", 3, 3),
+        rows.append((GridCell(fmt.text(BALANCE_NOTE), "head", 3, 3),
                      GridCell(APPLICANT_GROUP_LABEL, "head", colspan=len(APPLICANT_COLUMNS))))
         rows.append((GridCell(fmt.label(parts[0]), "head", rowspan=2),
                      GridCell(ORGANISATION_GROUP_LABEL, "head", colspan=len(parts) - 1),
@@ -282,7 +290,7 @@ def applications_grid(table: dict[str, dict[str, Cell]], version: TemplateVersio
         else:
             first_result = RESULTS_LABEL not in seen_groups
             seen_groups.add(RESULTS_LABEL)
-            results = GridCell(RESULTS_LABEL, "label", rowspan=len(result_rows))
+            results = GridCell(fmt.text(RESULTS_LABEL), "label", rowspan=len(result_rows))
             if row.group == RESULTS_LABEL:
                 inner = [GridCell(label.text, "label", colspan=2)]
                 if flatten:
@@ -290,7 +298,7 @@ def applications_grid(table: dict[str, dict[str, Cell]], version: TemplateVersio
             else:
                 first_of_group = row.group not in seen_groups
                 seen_groups.add(row.group)
-                group = GridCell(row.group, "label", rowspan=group_sizes[row.group])
+                group = GridCell(fmt.text(row.group), "label", rowspan=group_sizes[row.group])
                 inner = _continued(mode, group, first_of_group) + [label]
             labels = _continued(mode, results, first_result) + inner
         rows.append(tuple(labels + values))

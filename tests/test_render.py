@@ -348,3 +348,28 @@ def test_cell_per_line_text_prints_each_cell_of_table4_on_its_own_line():
     assert cells[:2] == ["行政复议", "行政诉讼"]
     values = [report.review_litigation[g.key][c.key] for g in REVIEW_GROUPS for c in REVIEW_COLUMNS]
     assert cells[-15:] == [str(v) for v in values]
+
+
+def test_default_layout_reproduces_the_real_pages_table_grids():
+    """The real Shuyang page's values, rendered in the default layout, give the same three table
+    grids as the real page (cell for cell, after span expansion), but for its drifted label."""
+    import json
+
+    from tests.conftest import REAL_PAGES
+
+    name = "shuyang-development-reform-2023"
+    expected = json.loads((REAL_PAGES / f"{name}.expected.json").read_text(encoding="utf-8"))
+    real = lxml.html.fromstring((REAL_PAGES / f"{name}.html").read_text(encoding="utf-8"))
+    real_grids = [expand(t) for t in real.findall(".//table")[1:]]  # [0] is the header table
+    real_grids[0] = [["行政规范性文件" if c == "规范性文件" else c for c in row]
+                     for row in real_grids[0]]
+    ours = [expand(t) for t in tables(render_report_html(Report.from_dict(expected), Layout()))]
+    assert ours == real_grids
+
+
+def test_halfwidth_punctuation_prints_ascii_brackets_in_labels():
+    body = render_report_html(make_report(), Layout(halfwidth_punctuation=True, word_paste=False,
+                                                    split_labels="none"))
+    labels = "".join(t.text_content() for t in tables(body))
+    assert "(一)予以公开" in labels and "本年收费金额(单位:万元)" in labels
+    assert "（" not in labels
