@@ -13,6 +13,7 @@ import random
 import re
 import unicodedata
 
+import opencc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -61,9 +62,17 @@ def reports(draw, blank: tuple[BlankZeros, ...] = ("none", "org_columns", "scatt
 
 
 def page(report: Report, layout: Layout) -> str:
-    """A whole article page around the rendered body, as domain.md §3 describes Hanweb pages."""
+    """A whole article page around the rendered body, as domain.md §3 describes Hanweb pages.
+    A traditional-character layout is a portal's 繁體版: the header is converted too."""
     h = report.header
     title = html.escape(report.title or "")
+    markup = _page(report, layout, h, title)
+    if layout.traditional != "none":
+        markup = opencc.OpenCC(layout.traditional).convert(markup)
+    return markup
+
+
+def _page(report: Report, layout: Layout, h, title: str) -> str:
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{title}</title>
 <meta name="ArticleTitle" content="{title}">
