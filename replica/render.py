@@ -18,6 +18,7 @@ import html
 import random
 import re
 import unicodedata
+from decimal import Decimal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from typing import Literal, NamedTuple, get_args, get_type_hints
@@ -186,8 +187,8 @@ class _Formatter:
         ):
             return GridCell("无", "value")
         if isinstance(value, float):
-            text = f"{value:,.2f}" if layout.thousands else f"{value:.2f}"
-            text = text.rstrip("0").rstrip(".")
+            # Every digit the report holds, in positional notation (never 1e-05, never rounded).
+            text = format(Decimal(repr(value)), ",f" if layout.thousands else "f")
         else:
             text = f"{value:,}" if layout.thousands else str(value)
         if layout.fullwidth_digits:
@@ -204,7 +205,8 @@ def _header_span_cells(cell: GridCell, blank: bool) -> list[GridCell]:
     return [GridCell(cell.text, cell.kind), *([_EMPTY] * (cell.colspan - 1))]
 
 
-def _unit(block_key: str, column_key: str) -> str:
+def _unit(column_key: str) -> str:
+    """The unit an amount or count of table 2 may carry."""
     if column_key == "amount_10k_yuan":
         return "万元"
     if column_key == "amount_yuan":
@@ -234,7 +236,7 @@ def proactive_grid(table: dict[str, dict[str, Cell]], version: TemplateVersion,
         for block in item_blocks:
             row = [GridCell(fmt.label(block), "label")]
             for column, span in zip(columns, spans):
-                cell = fmt.value(table[block.key][column.key], _unit(block.key, column.key))
+                cell = fmt.value(table[block.key][column.key], _unit(column.key))
                 if span > 1 and not flatten:
                     cell = GridCell(cell.text, "value", colspan=span)
                     row.append(cell)

@@ -373,3 +373,13 @@ def test_halfwidth_punctuation_prints_ascii_brackets_in_labels():
     labels = "".join(t.text_content() for t in tables(body))
     assert "(一)予以公开" in labels and "本年收费金额(单位:万元)" in labels
     assert "（" not in labels
+
+
+def test_amounts_keep_every_digit_they_have():
+    report = make_report(seed=8)
+    for amount in (1.235, 0.00001, 1234567.5):
+        report.proactive["fees"]["amount_10k_yuan"] = amount
+        for layout in (Layout(), Layout(thousands=True, fullwidth_digits=True)):
+            grid = expand(tables(render_report_html(report, layout))[0])
+            fees_row = next(row for row in grid if row[0] == "行政事业性收费")
+            assert float(fees_row[1].translate(FULL_TO_HALF).replace(",", "")) == amount
