@@ -115,7 +115,8 @@ class HanwebSpider(scrapy.Spider):
         yield from self._listed(page.records, column_id)
 
         per_page = page.per_page or self.per_page
-        for start, end in self._windows(len(page.records), page.total_record, per_page):
+        embedded = len(page.records) + len(page.unreadable)
+        for start, end in self._windows(embedded, page.total_record, per_page):
             yield Request(
                 self._dataproxy_url(page.proxy_url, start, end, per_page),
                 method="POST",
