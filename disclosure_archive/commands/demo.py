@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     stats = crawler.stats.get_stats() if crawler.stats else {}
     print_summary(stats, elapsed)
     print_examples(items)
-    print(f"\nnext: `disclosure-archive export --format jsonl` prints the archive; run the demo "
+    print("\nnext: `disclosure-archive export --format jsonl` prints the archive; run the demo "
           "again and it archives 0 new versions.")
     ok = stats.get("finish_reason") == "finished" and "archive/pages" in stats
     problems = stats.get("hanweb/site_changed", 0) + stats.get("hanweb/list_fetch_failures", 0)
