@@ -33,6 +33,13 @@ from parsers import parse_report
 from parsers.errors import NotAReportError, ParseError
 
 STAT = "hanweb"
+# Crawl stats that mean the archive may be missing reports the portal lists.
+PROBLEM_STATS: tuple[str, ...] = (
+    f"{STAT}/site_changed",
+    f"{STAT}/list_fetch_failures",
+    f"{STAT}/window_mismatch",
+    f"{STAT}/columns_incomplete",
+)
 
 
 class HanwebSpider(scrapy.Spider):

@@ -14,15 +14,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-# Crawl stats that mean the archive may be incomplete.
-PROBLEM_STATS: tuple[str, ...] = (
-    "hanweb/site_changed",
-    "hanweb/list_fetch_failures",
-    "hanweb/window_mismatch",
-    "hanweb/columns_incomplete",
-)
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "crawl", help="crawl one portal into the archive (polite defaults) and print the counts",
@@ -84,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
 
 def report(stats: dict[str, Any]) -> int:
     """Print the run's counts and problems; the exit code (0 only for a clean, finished crawl)."""
+    from crawler.spiders.hanweb import PROBLEM_STATS
+
     counts = ", ".join(
         f"{stats.get(f'archive/{name}', 0)} {name.replace('_', ' ')}"
         for name in ("pages", "new_documents", "new_versions", "unchanged", "reposts", "failures",

@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     from crawler.local import FAST_SETTINGS
     from crawler.spiders.hangzhou import HangzhouSpider
+    from crawler.spiders.hanweb import PROBLEM_STATS
     from replica.catalog import REPORT_COLUMN_IDS
     from replica.server import ReplicaConfig, serve_replica
     from storage.database import display_url, resolve_url
@@ -81,8 +82,7 @@ def run(args: argparse.Namespace) -> int:
     print("\nnext: `disclosure-archive export --format jsonl` prints the archive; run the demo "
           "again and it archives 0 new versions.")
     ok = stats.get("finish_reason") == "finished" and "archive/pages" in stats
-    problems = stats.get("hanweb/site_changed", 0) + stats.get("hanweb/list_fetch_failures", 0)
-    return 0 if ok and not problems else 1
+    return 0 if ok and not any(stats.get(key) for key in PROBLEM_STATS) else 1
 
 
 def print_summary(stats: dict[str, Any], elapsed: float) -> None:
@@ -100,7 +100,9 @@ def print_summary(stats: dict[str, Any], elapsed: float) -> None:
     print(f"\narchived in {elapsed:.1f} s:")
     for label, value in rows:
         print(f"  {label:24s}{value:>7}")
-    for key in ("hanweb/site_changed", "hanweb/list_fetch_failures", "hanweb/report_fetch_failures"):
+    from crawler.spiders.hanweb import PROBLEM_STATS
+
+    for key in (*PROBLEM_STATS, "hanweb/report_fetch_failures"):
         if stats.get(key):
             print(f"  problem: {key} = {stats[key]} (see the log)")
 
