@@ -25,30 +25,29 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _sum(cells: list[Cell]) -> float:
-    values = [c for c in cells if c is not None]
-    if all(type(v) is int for v in values):
-        return sum(values)  # type: ignore[arg-type]
-    return math.fsum(values)  # type: ignore[arg-type]
-
-
-def _equal(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=0, abs_tol=1e-6)
-
-
 def _check(rule: str, scope: str, left: list[Cell], right: list[Cell], left_name: str,
            right_name: str, unread: list[str] | None = None) -> Check:
     if unread:
         detail = f"not checked: {', '.join(unread)} not read (the page ends or lacks it)"
         return Check(rule, scope, None, detail)  # type: ignore[arg-type]
-    blanks = left.count(None) + right.count(None)
+    blanks = 0
+    a: float = 0
+    for value in left:
+        if value is None:
+            blanks += 1
+        else:
+            a += value
+    b: float = 0
+    for value in right:
+        if value is None:
+            blanks += 1
+        else:
+            b += value
     if blanks == len(left) + len(right):
         return Check(rule, scope, None, "every cell blank")  # type: ignore[arg-type]
-    a, b = _sum(left), _sum(right)
+    ok = math.isclose(a, b, rel_tol=0, abs_tol=1e-6)
     note = f" ({blanks} blank counted as 0)" if blanks else ""
-    ok = _equal(a, b)
-    relation = "=" if ok else "≠"
-    detail = f"{left_name} {_fmt(a)} {relation} {right_name} {_fmt(b)}{note}"
+    detail = f"{left_name} {_fmt(a)} {'=' if ok else '≠'} {right_name} {_fmt(b)}{note}"
     return Check(rule, scope, ok, detail)  # type: ignore[arg-type]
 
 

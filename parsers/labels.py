@@ -11,6 +11,7 @@ name more than one (``总计`` is a row and a column) and the table reader picks
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -74,6 +75,7 @@ class Vocabulary:
         self._full_heads = _by_head(self._full)
         self._base_heads = _by_head(self._base)
         self._cache: dict[str, tuple[Match, ...]] = {}
+        _VOCABULARIES.add(self)
 
     @property
     def refs(self) -> set[LabelRef]:
@@ -134,6 +136,20 @@ class Vocabulary:
             if best is None or score > best[0]:
                 best = (score, label)
         return (self._base[best[1]],) if best else ()
+
+
+_VOCABULARIES: weakref.WeakSet[Vocabulary] = weakref.WeakSet()
+
+
+def clear_caches() -> None:
+    """Forget every cell already matched (benchmarks measure the parser cold with this)."""
+    from parsers.cells import read_cell
+    from parsers.textnorm import _cached_label_key
+
+    for vocabulary in list(_VOCABULARIES):
+        vocabulary._cache.clear()
+    read_cell.cache_clear()
+    _cached_label_key.cache_clear()
 
 
 def _by_head(table: dict[str, tuple[LabelRef, ...]]) -> dict[str, tuple[str, ...]]:

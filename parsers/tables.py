@@ -81,7 +81,12 @@ def tokenize(lines: list[Line], vocabulary: Vocabulary) -> list[Token]:
                     tokens.append(Token(TokenKind.SLOT, index, col, raw, (), cell.value,
                                         cell.kind is Kind.EMPTY))
             continue
-        for piece in line.cells[0].split():
+        pieces = line.cells[0].split()
+        if not pieces:  # an empty line of text: a blank cell when one cell is printed per line
+            flush_run()
+            tokens.append(Token(TokenKind.SLOT, -1, None, "", (), None, True))
+            continue
+        for piece in pieces:
             cell = read_cell(piece)
             if cell.kind is Kind.TEXT:
                 run.append(piece)
@@ -126,6 +131,7 @@ class _Reader:
         self.ends_input = ends_input
         self.values: Table = {row: dict.fromkeys(cols) for row, cols in spec.rows.items()}
         self.found: list[str] = []
+        self.found_set: set[str] = set()
         self.cut: list[str] = []
         self.warnings: list[str] = []
         self.header: list[tuple[Token, LabelRef]] = []
@@ -144,11 +150,14 @@ class _Reader:
     # -- the stream ----------------------------------------------------------------------
     def read(self) -> TableRead:
         tokens = self.tokens
+        label, unknown = TokenKind.LABEL, TokenKind.UNKNOWN
         for i, token in enumerate(tokens):
-            if token.kind is TokenKind.LABEL:
-                ref = self.resolve(i)
-                self.close_window()
-                self.close_loose()
+            if token.kind is label:
+                ref = token.refs[0] if len(token.refs) == 1 else self.resolve(i)
+                if self.window is not None:
+                    self.close_window()
+                if self.loose:
+                    self.close_loose()
                 if ref.role is Role.COLUMN or ref.role is Role.COLUMN_GROUP:
                     self.header.append((token, ref))
                 elif ref.role is Role.ROW:
@@ -160,8 +169,9 @@ class _Reader:
             if window is not None and (window.line < 0 or token.line == window.line):
                 window.slots.append(token)
                 continue
-            self.close_window()
-            if token.kind is TokenKind.UNKNOWN:
+            if window is not None:
+                self.close_window()
+            if token.kind is unknown:
                 continue  # notes and 信息内容 outside a row: not values
             if self.loose and token.line != self.loose[0].line:
                 self.close_loose()
@@ -183,8 +193,10 @@ class _Reader:
         return refs[0]
 
     def values_follow(self, i: int) -> bool:
-        line = self.tokens[i].line
-        for token in self.tokens[i + 1 :]:
+        tokens = self.tokens
+        line = tokens[i].line
+        for j in range(i + 1, len(tokens)):
+            token = tokens[j]
             if token.kind is TokenKind.LABEL or (line >= 0 and token.line != line):
                 return False
             if token.kind is TokenKind.SLOT and not token.empty:
@@ -212,7 +224,7 @@ class _Reader:
 
     def place_row(self, row: str, slots: list[Token], at_end: bool, inferred: bool = False) -> None:
         spec = self.spec
-        if row in self.found:
+        if row in self.found_set:
             if any(s.content for s in slots):
                 self.warnings.append(
                     f"{spec.scope(row)}: printed twice; the first one is kept")
@@ -236,11 +248,20 @@ class _Reader:
         if placed is None:
             if inferred:
                 return
-            self.found.append(row)
+            self.mark_found(row)
             return
-        self.found.append(row)
+        self.mark_found(row)
+        cells = self.values[row]
         for column, token in placed.items():
-            self.values[row][column] = self.value_of(token, spec.scope(row, column))
+            if token is not None and token.kind is TokenKind.SLOT:
+                cells[column] = token.value
+            else:
+                cells[column] = self.value_of(token, row, column)
+
+    def mark_found(self, row: str) -> None:
+        if row not in self.found_set:
+            self.found_set.add(row)
+            self.found.append(row)
 
     def by_count(self, scope: str, slots: list[Token], order: list[str],
                  at_end: bool) -> dict[str, Token | None] | None:
@@ -266,10 +287,11 @@ class _Reader:
             "value is which, left blank")
         return None
 
-    def value_of(self, token: Token | None, scope: str) -> Cell:
+    def value_of(self, token: Token | None, row: str, column: str) -> Cell:
         if token is None:
             return None
         if token.kind is TokenKind.UNKNOWN:
+            scope = self.spec.scope(row, column)
             self.warnings.append(f"{scope}: unreadable cell {token.raw!r}, left blank")
             return None
         return token.value
@@ -309,12 +331,11 @@ class _Reader:
             return
         for key, token in placed.items():
             row, column = key.split(".")
-            if row in self.found and self.values[row][column] is not None:
+            if row in self.found_set and self.values[row][column] is not None:
                 continue
-            self.values[row][column] = self.value_of(token, spec.scope(row, column))
+            self.values[row][column] = self.value_of(token, row, column)
         for row in spec.rows:
-            if row not in self.found:
-                self.found.append(row)
+            self.mark_found(row)
 
     def place_unlabelled(self) -> None:
         """A value row whose label cell is lost sits between two labelled rows: when exactly
@@ -329,7 +350,7 @@ class _Reader:
             guess = order[position] if position < len(order) else None
             following = order[position + 1] if position + 1 < len(order) else None
             scope = f"{self.spec.name}: values without a row label"
-            if guess is None or guess in self.found or (after is not None and after != following):
+            if guess is None or guess in self.found_set or (after is not None and after != following):
                 self.warnings.append(f"{scope} after {before or 'the header'}; ignored")
                 continue
             if after is None and not self.ends_input:

@@ -1,7 +1,9 @@
 """Plain text into lines: a line with ``|`` (or tabs) is a table row, any other is free text.
 
 The seed's form closes every cell with ``|``, so a trailing bar ends the row rather than
-opening an empty cell. Consecutive rows form one table; a free-text line ends it.
+opening an empty cell. Consecutive rows form one table; a free-text line ends it. Empty lines
+are kept (text with one cell per line prints a blank cell as one); page numbers of text taken
+from a PDF are dropped.
 """
 
 from __future__ import annotations
@@ -36,8 +38,12 @@ def source_from_text(text: str, *, url: str | None = None) -> Source:
     table = -1
     in_table = False
     for raw in text.splitlines():
-        if not raw.strip() or _PAGE_MARK.fullmatch(raw):
+        if _PAGE_MARK.fullmatch(raw):
+            continue
+        if not raw.strip():
+            # Kept: in text with one cell per line, an empty line is a blank cell.
             in_table = False
+            lines.append(Line([""]))
             continue
         cells = _cells(raw)
         if cells is None:
@@ -49,8 +55,9 @@ def source_from_text(text: str, *, url: str | None = None) -> Source:
             in_table = True
         lines.append(Line(cells, True, None, table))
     title = None
-    if lines and not lines[0].is_row:
-        first = lines[0].cells[0].strip()
+    filled = [line for line in lines if line.is_row or line.cells[0].strip()]
+    if filled and not filled[0].is_row:
+        first = filled[0].cells[0].strip()
         if (len(first) <= _MAX_TITLE and any(w in first for w in _TITLE_WORDS)
                 and "。" not in first):
             title = first

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from parsers.hanzi import TRADITIONAL_TO_SIMPLIFIED
 
@@ -47,10 +48,22 @@ def fold(text: str) -> str:
     return text.translate(_FOLD) if _NEEDS_FOLD.search(text) else text
 
 
+_CACHED_KEY_LENGTH = 256
+
+
 def label_key(text: str) -> str:
     """The matching key of a label or cell: folded, no whitespace, no quote marks."""
+    if len(text) <= _CACHED_KEY_LENGTH:
+        return _cached_label_key(text)  # cells and labels repeat from page to page
+    return _label_key(text)
+
+
+def _label_key(text: str) -> str:
     key = "".join(fold(text).split())
     return key.translate(_KEY_DROP) if _NEEDS_DROP.search(key) else key
+
+
+_cached_label_key = lru_cache(maxsize=65536)(_label_key)
 
 
 def strip_enumerator(key: str, start: int = 0) -> int:

@@ -278,3 +278,15 @@ def test_year_from_the_publish_date_is_a_guess_with_a_warning() -> None:
     assert report.year == 2021
     assert any(w.startswith("year:") for w in report.warnings)
     assert report.template == "2021" and any(w.startswith("template:") for w in report.warnings)
+
+
+def test_one_cell_per_line_with_blank_cells_as_empty_lines() -> None:
+    lines = (FIXTURES / "one-cell-per-line.txt").read_text(encoding="utf-8").split("\n")
+    row = lines.index("一、本年新收政府信息公开申请数量")
+    assert lines[row + 1 : row + 8] == ["6", "1", "0", "0", "0", "0", "7"]
+    lines[row + 3 : row + 7] = ["", "", "", ""]  # 科研机构 … 其他 left blank
+    report = parse_text("\n".join(lines))
+    assert report.applications["new_received"] == dict(zip(COLUMNS, [6, 1, None, None, None,
+                                                                     None, 7]))
+    assert report.applications["carried_over"] == dict(zip(COLUMNS, [1, 0, 0, 0, 0, 0, 1]))
+    assert report.warnings == []
