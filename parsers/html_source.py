@@ -37,9 +37,10 @@ _ROW_END = "\ufdd1"
 # Report bodies by platform, most specific first: Hanweb, Jiangsu UCAP, gov.cn, TRS WCM.
 _BODY_IDS = {"zoom": 0, "zoomcon": 1, "UCAP-CONTENT": 2, "ucap-content": 2}
 _BODY_TAGS = frozenset(("div", "td", "ucapcontent", "section", "article", "span", "font"))
-_TITLE_XPATH = lxml.etree.XPath("//h1 | //h2 | //h3")
-_META_XPATH = lxml.etree.XPath("//meta | //publishtime | //ucaptitle")
-_DOC_TITLE_XPATH = lxml.etree.XPath("//title")
+# Elements whose facts the walker notes as it passes: meta tags, UCAP's title and date tags,
+# headings that may hold the report title.
+_NOTED = frozenset(("meta", "publishtime", "ucaptitle", "h1", "h2", "h3"))
+_TITLE_WORDS = ("报告", "年报", "報告", "年報")
 _MAX_SPAN = 64
 
 
@@ -141,6 +142,13 @@ def _table_lines_by_cell(table: lxml.etree._Element, table_id: int) -> list[Line
     return lines
 
 
+def _note_meta(meta: dict[str, str], el: lxml.etree._Element) -> None:
+    name = el.get("name") or el.get("property") or el.get("http-equiv")
+    content = el.get("content")
+    if name and content and content.strip():
+        meta.setdefault(name.strip(), content.strip())
+
+
 def _body_rank(el: lxml.etree._Element) -> int | None:
     """How surely an element is the report body (lower is surer), None if it is not one."""
     ident = el.get("id")
@@ -162,6 +170,21 @@ class _Walker:
         self.buffer: list[str] = []
         self.bodies: list[tuple[int, int, int]] = []  # (rank, first line, end line)
         self.tables = 0
+        self.meta: dict[str, str] = {}
+        self.headings: list[str] = []  # <h1>-<h3> texts, in order: title candidates
+
+    def note(self, el: lxml.etree._Element, tag: str) -> None:
+        """Facts the markup states outside the text: meta tags, UCAP's tags, headings."""
+        if tag == "meta":
+            _note_meta(self.meta, el)
+            return
+        text = tidy(_text(el))
+        if not text:
+            return
+        if tag in ("h1", "h2", "h3"):
+            self.headings.append(text)
+        else:
+            self.meta.setdefault(tag, text)
 
     def flush(self) -> None:
         if self.buffer:
@@ -174,6 +197,8 @@ class _Walker:
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP:
             return
+        if tag in _NOTED:
+            self.note(el, tag)
         rank = _body_rank(el) if tag in _BODY_TAGS else None
         if rank is not None:
             self.flush()
@@ -207,37 +232,31 @@ class _Walker:
             self.bodies.append((rank, start, len(self.lines)))
 
 
-def _meta(root: lxml.etree._Element) -> dict[str, str]:
-    meta: dict[str, str] = {}
-    for el in _META_XPATH(root):
-        if el.tag == "meta":
-            name = el.get("name") or el.get("property") or el.get("http-equiv")
-            content = el.get("content")
-            if name and content and content.strip():
-                meta.setdefault(name.strip(), content.strip())
-        else:
-            text = tidy(_text(el))
-            if text:
-                meta.setdefault(el.tag, text)
-    return meta
+def _head_facts(root: lxml.etree._Element, meta: dict[str, str]) -> str | None:
+    """Meta tags of <head> (the walker noted those in <body>) and the document title."""
+    head = root.find("head")
+    if head is None:
+        return None
+    for el in head.iter("meta"):
+        _note_meta(meta, el)
+    title = head.find("title")
+    return tidy(_text(title)) if title is not None else None
 
 
-def _title(root: lxml.etree._Element, meta: dict[str, str]) -> str | None:
+def _title(meta: dict[str, str], headings: list[str], document_title: str | None) -> str | None:
     """The report title as the page states it, most reliable source first."""
     for key in ("ArticleTitle", "ucaptitle"):
         if meta.get(key):
             return meta[key]
-    for el in _TITLE_XPATH(root):
-        text = tidy(_text(el))
-        if 4 <= len(text) <= 120 and ("报告" in text or "年报" in text or "報告" in text):
+    for text in headings:
+        if 4 <= len(text) <= 120 and any(word in text for word in _TITLE_WORDS):
             return text
-    for el in _DOC_TITLE_XPATH(root):
-        text = tidy(_text(el))
-        parts = [p.strip() for p in text.replace("_", "-").replace("|", "-").split("-")]
+    if document_title:
+        parts = [p.strip() for p in document_title.replace("_", "-").replace("|", "-").split("-")]
         for part in parts:
-            if "报告" in part or "年报" in part or "報告" in part:
+            if any(word in part for word in _TITLE_WORDS):
                 return part
-        return text or None
+        return document_title
     return None
 
 
@@ -249,11 +268,12 @@ def source_from_html(html: bytes, *, url: str | None = None) -> Source:
         raise NotAReportError(f"unreadable HTML: {exc}") from exc
     if root is None:
         raise NotAReportError("empty document")
-    meta = _meta(root)
     walker = _Walker()
     start = root.find("body")
     walker.walk(start if start is not None else root)
     walker.flush()
+    meta = walker.meta
+    document_title = _head_facts(root, meta)
     # The surest kind of body; among equals the outermost.
     body = min(walker.bodies, key=lambda b: (b[0], b[1], -b[2]), default=None)
     return Source(
@@ -261,7 +281,7 @@ def source_from_html(html: bytes, *, url: str | None = None) -> Source:
         body_start=body[1] if body else 0,
         body_end=body[2] if body else None,
         has_body_root=body is not None,
-        title=_title(root, meta),
+        title=_title(meta, walker.headings, document_title),
         meta=meta,
         url=url,
     )

@@ -281,7 +281,7 @@ class _Reader:
                 f"{scope}: text ends after {len(cells)} of {n} cells; the rest left blank")
             return {column: (cells[k] if k < len(cells) else None)
                     for k, column in enumerate(order)}
-        printed = " ".join(c.raw or "∅" for c in cells)
+        printed = " ".join(c.raw.strip() or "∅" for c in cells)
         self.warnings.append(
             f"{scope}: {len(cells)} cells for {n} columns ({printed}); cannot tell which "
             "value is which, left blank")
