@@ -19,7 +19,7 @@ from enum import Enum
 from parsers.textnorm import base_key, label_key, similarity, strip_enumerator
 
 _FUZZY_MIN_LENGTH = 4
-_FUZZY_SIMILARITY = 0.75
+_FUZZY_SIMILARITY = 0.7
 _FUZZY_CONTAINED_SHARE = 0.6
 # After unrecognised text, a label must be at least this long to count (a stray 其他 or 总计
 # inside a note is not a label).

@@ -210,7 +210,8 @@ class _Reader:
             self.header = []
             self.columns = [leaf for leaf in self.leaves if leaf.band is None]
             self.columns_sorted = tuple(sorted(leaf.column for leaf in self.columns))
-            self.columns_grid = _grid(self.columns)
+            self.columns_grid = _grid([leaf.col for leaf in self.columns],
+                                      [leaf.column for leaf in self.columns])
 
     # -- rows ----------------------------------------------------------------------------
     def close_window(self, last: bool = False) -> None:
@@ -315,16 +316,13 @@ class _Reader:
         expected = [(row, column) for row, cols in spec.rows.items() for column in cols]
         leaves = [leaf for leaf in self.leaves if leaf.band is not None]
         if sorted((leaf.band, leaf.column) for leaf in leaves) == sorted(expected):
-            order = [(leaf.band, leaf.column) for leaf in leaves]
-            grid = _grid(leaves)
+            keys = [f"{leaf.band}.{leaf.column}" for leaf in leaves]
+            grid = _grid([leaf.col for leaf in leaves], keys)
         else:
-            order, grid = expected, None
+            keys, grid = [f"{band}.{column}" for band, column in expected], None
             self.warnings.append(
                 f"{spec.name}: column headers not found or unclear; template column order assumed")
-        keys = [f"{band}.{column}" for band, column in order]
-        grid_keys = {col: f"{band}.{column}" for col, (band, column) in
-                     zip((leaf.col for leaf in leaves), order)} if grid else None
-        placed = _by_grid(slots, grid_keys) if grid_keys else None
+        placed = _by_grid(slots, grid) if grid else None
         if placed is None:
             placed = self.by_count(spec.name, slots, keys, self.ends_input)
         if placed is None:
@@ -393,11 +391,11 @@ def _sorted(columns: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(columns))
 
 
-def _grid(leaves: list[Leaf]) -> dict[int, str] | None:
-    cols = [leaf.col for leaf in leaves]
+def _grid(cols: list[int | None], keys: list[str]) -> dict[int, str] | None:
+    """Grid column -> value key, when every header column has a grid column of its own."""
     if None in cols or len(set(cols)) != len(cols):
         return None
-    return {leaf.col: leaf.column for leaf in leaves}  # type: ignore[misc]
+    return dict(zip(cols, keys))  # type: ignore[arg-type]
 
 
 def _by_grid(slots: list[Token], grid: dict[int, str]) -> dict[str, Token | None] | None:

@@ -19,7 +19,7 @@ from parsers.report import Report
 from tests.conftest import REAL_PAGES, SEED_REPORT
 from tests.test_parse_schema import FIXTURES, assert_schema_valid
 
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 # Pieces that look like what belongs in a cell, or like labels, or like markup gone wrong.

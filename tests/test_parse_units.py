@@ -124,3 +124,22 @@ def test_parsers_never_import_scrapy() -> None:
     code = "import sys, parsers; parsers.parse_text('一、总体情况\\n五、存在的主要问题\\n');" \
            "sys.exit('scrapy' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, timeout=60).returncode == 0
+
+
+@pytest.mark.parametrize(("spec", "text", "key"), [
+    ("proactive", "本年新制发件数", "issued"),  # a word added
+    ("proactive", "现行有效文件数", "in_force"),  # a word changed
+    ("proactive", "处理决定数量", "decisions"),  # 本年 dropped
+    ("applications", "上年结转的政府信息公开申请数量", "carried_over"),
+    ("applications", "属于四类过程信息", "withheld_process_information"),
+])
+def test_reworded_labels_still_match(spec: str, text: str, key: str) -> None:
+    vocabulary = (proactive_spec("2021") if spec == "proactive" else applications_spec("2021"))
+    found = vocabulary.vocabulary.find(label_key(text))
+    assert [refs[0].key for refs in found] == [key]
+
+
+@pytest.mark.parametrize("text", ["信息内容", "政府信息公开", "申请", "备注：本表数据截至12月31日"])
+def test_other_words_match_nothing(text: str) -> None:
+    assert applications_spec("2021").vocabulary.find(label_key(text)) == ()
+    assert proactive_spec("2021").vocabulary.find(label_key(text)) == ()
