@@ -20,24 +20,49 @@ from parsers.tables import read_table
 from parsers.template import APPLICATION_ROWS, TemplateVersion
 from parsers.textnorm import base_key, fold, label_key, tidy
 
-_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
+# Years as printed (full-width digits too), so that positions stay those of the original title.
+_YEAR_IN_TITLE = re.compile(r"([1１][9９][0-9０-９]{2}|[2２][0０][0-9０-９]{2})\s*年(度)?")
 _YEAR_IN_BODY = re.compile(r"((?:19|20)\d{2})\s*年度")
 _TOP_HEADING = re.compile(r"[一二三四五六七八九十]{1,2}、[^。]{0,40}")
 _TITLE_EXTRA_LABELS = ("名称", "标题", "文件名称")
+_SUBJECT_WORDS = ("政府信息公开", "信息公开", "政务公开")
+_TITLE_LINES = 3
+_MAX_TITLE = 80
 _BODY_YEAR_LINES = 60
 _MIN_SIGNALS = 2
 _AGENCY_TRIM = " ，,:：-—_|（(　"
 
 
-def _year_of_title(title: str | None) -> tuple[int | None, str | None]:
-    """The report year and the agency (the text before the year) from a title."""
+def _year_of_title(title: str | None) -> tuple[int | None, str | None, str | None]:
+    """The report year, the agency (the text before the year) and, for titles that start with
+    the year (2019年上海市人民政府办公厅政府信息公开…), the text between year and subject."""
     if not title:
-        return None, None
-    match = _YEAR_IN_TITLE.search(fold(title))
+        return None, None, None
+    match = _YEAR_IN_TITLE.search(title)
     if not match:
-        return None, None
-    agency = title[: match.start()].strip(_AGENCY_TRIM)
-    return int(match.group(1)), agency or None
+        return None, None, None
+    year = int(fold(match.group(1)))
+    agency = title[: match.start()].strip(_AGENCY_TRIM).removeprefix("关于") or None
+    after = None
+    if agency is None:
+        rest = title[match.end() :]
+        cut = min((i for i in (rest.find(w) for w in _SUBJECT_WORDS) if i > 0), default=-1)
+        if cut > 0:
+            after = rest[:cut].strip(_AGENCY_TRIM) or None
+    return year, agency, after
+
+
+def _title_in_body(lines: list[Line]) -> str | None:
+    """A body that opens with its own title (a centred first paragraph): that line."""
+    for line in lines[:_TITLE_LINES]:
+        text = tidy(line.text)
+        if not text:
+            continue
+        folded = fold(text)
+        if (len(text) <= _MAX_TITLE and "。" not in text and "信息公开" in folded
+                and any(w in folded for w in ("报告", "年报"))):
+            return text
+    return None
 
 
 def _year_of_body(lines: list[Line]) -> int | None:
@@ -88,7 +113,7 @@ def _signals(title: str | None, layout: BodyLayout, version: str | None) -> int:
     if title:
         folded = fold(title)
         if "信息公开" in folded and ("报告" in folded or "年报" in folded):
-            score += 1 + bool(_YEAR_IN_TITLE.search(folded))
+            score += 1 + bool(_YEAR_IN_TITLE.search(title))
     return score
 
 
@@ -161,13 +186,15 @@ def read_source(source: Source) -> Report:
     title = source.title
     if not title:
         title = next((header.extra[k] for k in _TITLE_EXTRA_LABELS if k in header.extra), None)
+    if not title:
+        title = _title_in_body(body)
     version = detect_version(body, layout)
     if _signals(title, layout, version) < _MIN_SIGNALS:
         raise NotAReportError("no report title, section headings or table labels found")
 
     report = Report(url=source.url, title=title, header=header)
     report.warnings += header_warnings
-    year, agency = _year_of_title(title)
+    year, agency, agency_after_year = _year_of_title(title)
     if year is None:
         year = _year_of_body(body)
     if year is None and header.publish_date:
@@ -178,6 +205,9 @@ def read_source(source: Source) -> Report:
         report.warnings.append("year: not found")
     report.year = year
     report.agency = agency or header.publisher
+    if report.agency is None and agency_after_year:
+        report.agency = agency_after_year
+        report.warnings.append("agency: taken from the title after its year")
     if report.agency is None:
         report.warnings.append("agency: no title with a year and no publisher in the header")
 

@@ -290,3 +290,26 @@ def test_one_cell_per_line_with_blank_cells_as_empty_lines() -> None:
                                                                      None, 7]))
     assert report.applications["carried_over"] == dict(zip(COLUMNS, [1, 0, 0, 0, 0, 0, 1]))
     assert report.warnings == []
+
+
+def test_bare_body_with_its_title_first_and_cells_misaligned_with_the_header() -> None:
+    """The title is the body's first paragraph and starts with the year; table 2's value cells
+    span other grid columns than the header cells above them (a CMS table editor's doing)."""
+    body = """<p style="text-align:center"><b>2019年某某市人民政府办公厅政府信息公开工作年度报告</b></p>
+<p style="text-align:center">发布日期：2020-01-31</p>
+<p>一、总体情况</p><p>略。</p><p>二、主动公开政府信息情况</p>
+<table><tr><td colspan="5">第二十条第（一）项</td></tr>
+<tr><td>信息内容</td><td>本年新<br />制作数量</td><td colspan="2">本年新<br />公开数量</td><td>对外公开总数量</td></tr>
+<tr><td>规章</td><td>13</td><td colspan="2">13</td><td>524</td></tr>
+<tr><td colspan="5">第二十条第（五）项</td></tr>
+<tr><td>信息内容</td><td>上一年项目数量</td><td colspan="2">本年增/减</td><td>处理决定数量</td></tr>
+<tr><td>行政许可</td><td colspan="2">4</td><td>5</td><td>6</td></tr></table>
+<p>五、政府信息公开工作存在的主要问题及改进情况</p><p>无。</p>"""
+    report = parse_html(body)
+    assert report.title == "2019年某某市人民政府办公厅政府信息公开工作年度报告"
+    assert (report.year, report.template) == (2019, "2019")
+    assert report.agency == "某某市人民政府办公厅"
+    assert report.header.publish_date == "2020-01-31"
+    assert report.proactive["regulations"] == {"produced": 13, "published": 13,
+                                               "total_published": 524}
+    assert report.proactive["licensing"] == {"previous_items": 4, "change": 5, "decisions": 6}
