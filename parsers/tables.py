@@ -182,15 +182,33 @@ class _Reader:
         return TableRead(self.values, self.found, self.cut, self.warnings)
 
     def resolve(self, i: int) -> LabelRef:
-        """Pick what an ambiguous label names: a row when values follow it, else a column."""
+        """Pick what an ambiguous label names (总计: a column, or the row （七）总计): a row when
+        values follow it, or when rows are being read and no column label stands beside it."""
         refs = self.tokens[i].refs
         if len(refs) == 1:
             return refs[0]
         rows = [r for r in refs if r.role is Role.ROW]
         others = [r for r in refs if r.role is not Role.ROW]
         if rows and others:
-            return rows[0] if self.values_follow(i) else others[0]
+            if self.values_follow(i):
+                return rows[0]
+            if self.found and rows[0].key not in self.found_set and not self.beside_column(i):
+                return rows[0]
+            return others[0]
         return refs[0]
+
+    def beside_column(self, i: int) -> bool:
+        """Whether the nearest label before or after token ``i`` (blank cells aside) is a
+        column label: then ``i`` belongs to a header too."""
+        tokens = self.tokens
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(tokens) and tokens[j].kind is TokenKind.SLOT and tokens[j].empty:
+                j += step
+            if 0 <= j < len(tokens) and tokens[j].kind is TokenKind.LABEL and any(
+                    r.role is Role.COLUMN or r.role is Role.COLUMN_GROUP for r in tokens[j].refs):
+                return True
+        return False
 
     def values_follow(self, i: int) -> bool:
         tokens = self.tokens
@@ -205,13 +223,25 @@ class _Reader:
 
     # -- headers -------------------------------------------------------------------------
     def take_header(self) -> None:
-        if self.header:
-            self.leaves = _leaves(self.header)
-            self.header = []
-            self.columns = [leaf for leaf in self.leaves if leaf.band is None]
-            self.columns_sorted = tuple(sorted(leaf.column for leaf in self.columns))
-            self.columns_grid = _grid([leaf.col for leaf in self.columns],
-                                      [leaf.column for leaf in self.columns])
+        if not self.header:
+            return
+        leaves = _leaves(self.header)
+        self.header = []
+        if not self.fits(leaves):
+            return  # a stray column word, not a header: the last header still holds
+        self.leaves = leaves
+        self.columns = [leaf for leaf in leaves if leaf.band is None]
+        self.columns_sorted = tuple(sorted(leaf.column for leaf in self.columns))
+        self.columns_grid = _grid([leaf.col for leaf in self.columns],
+                                  [leaf.column for leaf in self.columns])
+
+    def fits(self, leaves: list[Leaf]) -> bool:
+        """Whether header leaves spell the columns of some row (or every band of table 4)."""
+        columns = tuple(sorted(leaf.column for leaf in leaves if leaf.band is None))
+        if columns and any(columns == _sorted(cols) for cols in self.spec.rows.values()):
+            return True
+        bands = sorted((leaf.band, leaf.column) for leaf in leaves if leaf.band is not None)
+        return bool(bands) and bands == _sorted_bands(self.spec)
 
     # -- rows ----------------------------------------------------------------------------
     def close_window(self, last: bool = False) -> None:
@@ -389,6 +419,10 @@ def _leaves(header: list[tuple[Token, LabelRef]]) -> list[Leaf]:
 @lru_cache(maxsize=256)
 def _sorted(columns: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(columns))
+
+
+def _sorted_bands(spec: TableSpec) -> list[tuple[str, str]]:
+    return sorted((row, column) for row, cols in spec.rows.items() for column in cols)
 
 
 def _grid(cols: list[int | None], keys: list[str]) -> dict[int, str] | None:
