@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from parsers.textnorm import base_key, label_key, similarity, strip_enumerator
+from parsers.textnorm import base_key, bigrams, label_key, strip_enumerator
 
 _FUZZY_MIN_LENGTH = 4
 _FUZZY_SIMILARITY = 0.7
@@ -72,14 +72,26 @@ class Vocabulary:
         self._full = {k: tuple(v) for k, v in full.items()}
         self._base = {k: tuple(v) for k, v in base.items()}
         self._longest_label = max(map(len, self._base), default=0)
+        self._bigrams = {k: bigrams(k) for k in self._base if len(k) >= _FUZZY_MIN_LENGTH}
         self._full_heads = _by_head(self._full)
         self._base_heads = _by_head(self._base)
         self._cache: dict[str, tuple[Match, ...]] = {}
+        self._cells: dict[str, tuple[str, tuple[Match, ...]]] = {}
         _VOCABULARIES.add(self)
 
     @property
     def refs(self) -> set[LabelRef]:
         return {ref for refs in self._full.values() for ref in refs}
+
+    def labels_in(self, raw: str) -> tuple[str, tuple[Match, ...]]:
+        """A cell's text as printed (trimmed) and the labels in it; cells repeat from page to
+        page (every report prints the template's labels), so the answer is remembered."""
+        found = self._cells.get(raw)
+        if found is None:
+            if len(self._cells) > _CACHE_LIMIT:
+                self._cells.clear()
+            found = self._cells[raw] = (raw.strip(), self.find(label_key(raw)))
+        return found
 
     def find(self, key: str) -> tuple[Match, ...]:
         """Every label in ``key`` in reading order; empty when the key holds none."""
@@ -124,13 +136,12 @@ class Vocabulary:
         if not _FUZZY_MIN_LENGTH <= len(core) <= self._longest_label:
             return ()
         best: tuple[float, str] | None = None
-        for label in self._base:
-            if len(label) < _FUZZY_MIN_LENGTH:
-                continue
+        grams = bigrams(core)
+        for label, label_grams in self._bigrams.items():
             if core in label and len(core) >= _FUZZY_CONTAINED_SHARE * len(label):
                 score = 1.0 + len(core) / len(label)
             else:
-                score = similarity(core, label)
+                score = 2 * len(grams & label_grams) / (len(grams) + len(label_grams))
                 if score < _FUZZY_SIMILARITY:
                     continue
             if best is None or score > best[0]:
@@ -148,6 +159,7 @@ def clear_caches() -> None:
 
     for vocabulary in list(_VOCABULARIES):
         vocabulary._cache.clear()
+        vocabulary._cells.clear()
     read_cell.cache_clear()
     _cached_label_key.cache_clear()
 

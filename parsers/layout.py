@@ -54,10 +54,10 @@ def heading_of(key: str) -> str | None:
 
 
 def _single_text(line: Line) -> str | None:
-    if not line.is_row:
+    """The text of a line that may be a heading: free text, or a table row of one cell."""
+    if not line.is_row or len(line.cells) == 1:
         return line.cells[0]
-    filled = [c for c in line.cells if c.strip()]
-    return filled[0] if len(filled) == 1 else None
+    return None
 
 
 @dataclass

@@ -22,7 +22,6 @@ from parsers.document import Line
 from parsers.labels import LabelRef, Match, Role, Vocabulary
 from parsers.report import Cell, Table
 from parsers.specs import TableSpec
-from parsers.textnorm import label_key
 
 
 class TokenKind(Enum):
@@ -60,7 +59,9 @@ def tokenize(lines: list[Line], vocabulary: Vocabulary) -> list[Token]:
     """Cut lines into label, slot and unknown tokens; free text is split at whitespace and
     consecutive words are joined before matching, so labels broken over lines come back whole."""
     tokens: list[Token] = []
+    append = tokens.append
     run: list[str] = []
+    slot, text_kind, empty_kind = TokenKind.SLOT, Kind.TEXT, Kind.EMPTY
 
     def flush_run() -> None:
         if run:
@@ -71,40 +72,38 @@ def tokenize(lines: list[Line], vocabulary: Vocabulary) -> list[Token]:
     for index, line in enumerate(lines):
         if line.is_row:
             flush_run()
-            columns = line.columns
-            for position, raw in enumerate(line.cells):
-                col = columns[position] if columns is not None else position
+            columns = line.columns or range(len(line.cells))
+            for raw, col in zip(line.cells, columns):
                 cell = read_cell(raw)
-                if cell.kind is Kind.TEXT:
+                if cell.kind is text_kind:
                     _add_text(tokens, raw, index, col, vocabulary)
                 else:
-                    tokens.append(Token(TokenKind.SLOT, index, col, raw, (), cell.value,
-                                        cell.kind is Kind.EMPTY))
+                    append(Token(slot, index, col, raw, (), cell.value, cell.kind is empty_kind))
             continue
         pieces = line.cells[0].split()
         if not pieces:  # an empty line of text: a blank cell when one cell is printed per line
             flush_run()
-            tokens.append(Token(TokenKind.SLOT, -1, None, "", (), None, True))
+            append(Token(slot, -1, None, "", (), None, True))
             continue
         for piece in pieces:
             cell = read_cell(piece)
-            if cell.kind is Kind.TEXT:
+            if cell.kind is text_kind:
                 run.append(piece)
             else:
                 flush_run()
-                tokens.append(Token(TokenKind.SLOT, -1, None, piece, (), cell.value, False))
+                append(Token(slot, -1, None, piece, (), cell.value, False))
     flush_run()
     return tokens
 
 
 def _add_text(tokens: list[Token], raw: str, line: int, col: int | None,
               vocabulary: Vocabulary) -> None:
-    matches = vocabulary.find(label_key(raw))
+    text, matches = vocabulary.labels_in(raw)
     if not matches:
-        tokens.append(Token(TokenKind.UNKNOWN, line, col, raw.strip()))
+        tokens.append(Token(TokenKind.UNKNOWN, line, col, text))
         return
     for refs in matches:
-        tokens.append(Token(TokenKind.LABEL, line, col, raw.strip(), refs))
+        tokens.append(Token(TokenKind.LABEL, line, col, text, refs))
 
 
 @dataclass
