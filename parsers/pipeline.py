@@ -170,31 +170,11 @@ def _sections(body: list[Line], layout: BodyLayout, template: str,
     return sections
 
 
-def read_source(source: Source) -> Report:
-    body = source.body
-    layout = find_layout(body)
-    if source.has_body_root and not (layout.headings or layout.zones):
-        # The marked body holds none of the report (a widget reusing the id): read the page.
-        source.body_start, source.body_end, source.has_body_root = 0, None, False
-        body = source.body
-        layout = find_layout(body)
-    first = min([*layout.headings.values(), *(s for s, _ in layout.zones.values())],
-                default=min(len(body), 12))
-    header_lines = source.outside + body[:first]
-    header, header_warnings = read_header(header_lines, source.meta)
-
-    title = source.title
-    if not title:
-        title = next((header.extra[k] for k in _TITLE_EXTRA_LABELS if k in header.extra), None)
-    if not title:
-        title = _title_in_body(body)
-    version = detect_version(body, layout)
-    if _signals(title, layout, version) < _MIN_SIGNALS:
-        raise NotAReportError("no report title, section headings or table labels found")
-
-    report = Report(url=source.url, title=title, header=header)
-    report.warnings += header_warnings
-    year, agency, agency_after_year = _year_of_title(title)
+def _year_and_agency(report: Report, body: list[Line]) -> None:
+    """The data year (title, else body, else publication year - 1) and the agency (title text
+    before the year, else the header's publisher, else title text after the year)."""
+    header = report.header
+    year, agency, agency_after_year = _year_of_title(report.title)
     if year is None:
         year = _year_of_body(body)
     if year is None and header.publish_date:
@@ -211,15 +191,47 @@ def read_source(source: Source) -> Report:
     if report.agency is None:
         report.warnings.append("agency: no title with a year and no publisher in the header")
 
+
+def _decide_template(report: Report, version: TemplateVersion | None, has_tables: bool) -> None:
+    """The table headers decide; failing them, the year (with a warning)."""
     if version is not None:
         report.template = version
-    else:
-        report.template = _template_by_year(year)  # type: ignore[assignment]
-        if layout.zones and report.template == "none" and year is None:
-            report.template = "2021"
-        report.warnings.append(
-            f"template: no table headers tell the version; {report.template} assumed from "
-            f"the year {year}")
+        return
+    if report.year is None and has_tables:
+        report.template = "2021"
+        report.warnings.append("template: neither table headers nor a year tell the version; "
+                               "2021 assumed")
+        return
+    report.template = _template_by_year(report.year)  # type: ignore[assignment]
+    report.warnings.append(f"template: no table headers tell the version; {report.template} "
+                           f"assumed from the year {report.year}")
+
+
+def read_source(source: Source) -> Report:
+    """The report in ``source``; ``NotAReportError`` when nothing in it looks like one."""
+    body = source.body
+    layout = find_layout(body)
+    if source.has_body_root and not (layout.headings or layout.zones):
+        # The marked body holds none of the report (a widget reusing the id): read the page.
+        source.body_start, source.body_end, source.has_body_root = 0, None, False
+        body = source.body
+        layout = find_layout(body)
+    first = min([*layout.headings.values(), *(s for s, _ in layout.zones.values())],
+                default=min(len(body), 12))
+    header, header_warnings = read_header(source.outside + body[:first], source.meta)
+
+    title = source.title
+    if not title:
+        title = next((header.extra[k] for k in _TITLE_EXTRA_LABELS if k in header.extra), None)
+    if not title:
+        title = _title_in_body(body)
+    version = detect_version(body, layout)
+    if _signals(title, layout, version) < _MIN_SIGNALS:
+        raise NotAReportError("no report title, section headings or table labels found")
+
+    report = Report(url=source.url, title=title, header=header, warnings=header_warnings)
+    _year_and_agency(report, body)
+    _decide_template(report, version, bool(layout.zones))
     unread: frozenset[str] = frozenset()
     if report.template != "none":
         unread = _read_tables(report, body, layout)
