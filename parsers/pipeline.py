@@ -22,7 +22,7 @@ from parsers.textnorm import base_key, fold, label_key, tidy
 
 # Years as printed (full-width digits too), so that positions stay those of the original title.
 _YEAR_IN_TITLE = re.compile(r"([1１][9９][0-9０-９]{2}|[2２][0０][0-9０-９]{2})\s*年(度)?")
-_YEAR_IN_BODY = re.compile(r"((?:19|20)\d{2})\s*年度")
+_YEAR_IN_BODY = re.compile(r"([1１][9９][0-9０-９]{2}|[2２][0０][0-9０-９]{2})\s*年度")
 _TOP_HEADING = re.compile(r"[一二三四五六七八九十]{1,2}、[^。]{0,40}")
 _TITLE_EXTRA_LABELS = ("名称", "标题", "文件名称")
 _SUBJECT_WORDS = ("政府信息公开", "信息公开", "政务公开")
@@ -67,9 +67,9 @@ def _title_in_body(lines: list[Line]) -> str | None:
 
 def _year_of_body(lines: list[Line]) -> int | None:
     for line in lines[:_BODY_YEAR_LINES]:
-        match = _YEAR_IN_BODY.search(fold(line.text))
+        match = _YEAR_IN_BODY.search(line.text)
         if match:
-            return int(match.group(1))
+            return int(fold(match.group(1)))
     return None
 
 

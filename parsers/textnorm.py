@@ -63,7 +63,7 @@ def _label_key(text: str) -> str:
     return key.translate(_KEY_DROP) if _NEEDS_DROP.search(key) else key
 
 
-_cached_label_key = lru_cache(maxsize=65536)(_label_key)
+_cached_label_key = lru_cache(maxsize=16384)(_label_key)
 
 
 def strip_enumerator(key: str, start: int = 0) -> int:
