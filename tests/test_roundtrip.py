@@ -2,8 +2,8 @@
 exactly the numbers, template and year it was made from.
 
 The expected values are the generator's data, never the parser's output. Layout variants the
-parser does not read yet are kept out of the main properties and pinned by strict xfail tests
-below (one per variant), so that the main properties stay green and each gap stays visible.
+parser does not read yet are kept out of the main properties (``KNOWN_GAPS``) and pinned by a
+strict xfail test each, so that the main properties stay green and each gap stays visible.
 """
 
 from __future__ import annotations
@@ -163,8 +163,6 @@ def test_one_cell_per_line_text_with_blank_cells_never_misplaces_a_number(report
                 assert theirs[row][col] in (value, None), (name, row, col)
 
 
-@pytest.mark.xfail(strict=True, reason="variant text shape=cells with blank cells: the parser "
-                   "drops empty lines, so a row with blank cells cannot be placed (left None)")
 def test_one_cell_per_line_text_keeps_blank_cells() -> None:
     report = synthetic_report(
         random.Random(0), agency="杭州市商务局", year=2023, template="2021",
