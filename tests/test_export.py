@@ -94,9 +94,9 @@ def test_each_document_exports_its_latest_version_as_a_valid_report(
     latest = {report.header.index_no: report for report in filled["latest"]}
     assert sorted(line["archive"]["key"] for line in lines) == sorted(latest)
     for line in lines:
-        expected = latest[line.pop("archive")["key"]]
         errors = [error.message for error in VALIDATOR.iter_errors(line)]
         assert errors == [], errors
+        expected = latest[line.pop("archive")["key"]]
         assert line == expected.to_dict()
     reference = next(line for line in lines if line["agency"] == "杭州市商务局")
     assert reference["header"]["index_no"] == "002489604/2024-00117"
