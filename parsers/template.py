@@ -105,6 +105,9 @@ PROACTIVE_BLOCKS: dict[TemplateVersion, tuple[ProactiveBlock, ...]] = {
     ),
 }
 
+# Header of the label column of table 2's blocks.
+CONTENT_HEADER = "信息内容"
+
 # Column headers that decide the template version when the tables are present.
 VERSION_MARKERS: dict[TemplateVersion, tuple[str, ...]] = {
     "2021": ("本年制发件数", "本年废止件数", "现行有效件数"),
@@ -127,6 +130,8 @@ APPLICANT_COLUMNS: tuple[Field, ...] = (
 APPLICANT_PARTS: tuple[str, ...] = tuple(c.key for c in APPLICANT_COLUMNS if c.key != "total")
 ORGANISATION_GROUP_LABEL = "法人或其他组织"
 APPLICANT_GROUP_LABEL = "申请人情况"
+# The note table 3's corner cell prints: the identity the balance check tests.
+BALANCE_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ from parsers.report import Cell, Report
 from parsers.template import (
     APPLICANT_COLUMNS,
     APPLICANT_GROUP_LABEL,
+    BALANCE_NOTE,
+    CONTENT_HEADER,
     HEADER_FIELDS,
     LITIGATION_LABEL,
     ORGANISATION_GROUP_LABEL,
@@ -40,9 +42,6 @@ from parsers.template import (
     application_rows,
 )
 
-# Printed in the tables but never matched by the parser, so parsers.template does not hold them.
-CONTENT_HEADER = "信息内容"
-BALANCE_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 # Section headings of the free-form reports published before the 2019 template.
 FREE_FORM_HEADINGS = (
     "一、概述",
