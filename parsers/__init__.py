@@ -17,7 +17,7 @@ from parsers.report import Report
 from parsers.text_source import source_from_text
 
 # Bump whenever the output for some input can change: the archive re-parses older versions.
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "1.1.0"
 
 __all__ = [
     "PARSER_VERSION",

@@ -31,6 +31,12 @@ _MAX_TITLE = 80
 _BODY_YEAR_LINES = 60
 _MIN_SIGNALS = 2
 _AGENCY_TRIM = " ，,:：-—_|（(　"
+# A notice *about* the annual reports (关于做好2023年度政府信息公开工作年度报告编制发布工作的通知):
+# its title names the reports as its object and ends in a notice's document type.
+_NOTICE_TITLE = re.compile(
+    r"(年度报告|年报).*(通知|公告|通报|意见|方案)\s*(（[^）]*）|\([^)]*\))?\s*$")
+# Page furniture inside a body: view counters (浏览次数：88, 访问量, 点击数).
+_COUNTER = re.compile(r"(浏览次数|浏览量|访问量|点击数|阅读数|阅读次数)\s*[:：]?\s*\d*")
 
 
 def _year_of_title(title: str | None) -> tuple[int | None, str | None, str | None]:
@@ -148,10 +154,45 @@ def _read_tables(report: Report, body: list[Line], layout: BodyLayout) -> frozen
     return frozenset(unread)
 
 
+def _is_notice_about_reports(title: str | None, layout: BodyLayout) -> bool:
+    """A notice, announcement or plan whose object is the annual reports, on a page with none of
+    the template's tables or section headings (a real report missing its tables keeps them)."""
+    if not title or layout.headings or layout.zones:
+        return False
+    return bool(_NOTICE_TITLE.search(fold(tidy(title))))
+
+
+def _narrative_start(body: list[Line], title: str | None) -> int:
+    """The first line of the narrative: before it sit the header block, the title and the
+    date/source/view-counter line, none of which is a sentence."""
+    for index, line in enumerate(body):
+        text = tidy(line.text)
+        if (not line.is_row and "。" in text and text != title
+                and not _COUNTER.search(text)):
+            return index
+    return len(body)
+
+
+def _free_text(body: list[Line], layout: BodyLayout, title: str | None,
+               names: tuple[str, ...]) -> str | None:
+    """A free-form report's body text up to its problems section (or the end), so that the
+    archive's version hash sees every edit even when no numbered section was found."""
+    start = _narrative_start(body, title)
+    end = min((layout.headings[n] for n in ("五", "六") if n in layout.headings),
+              default=len(body))
+    skip = {i for i in range(start, end)
+            if _TOP_HEADING.fullmatch(tidy(body[i].text)) or _COUNTER.search(body[i].text)
+            or tidy(body[i].text) == title}
+    signature = names if end == len(body) else ()
+    return section_text(body, start, end, skip_headings=skip, signature=signature)
+
+
 def _sections(body: list[Line], layout: BodyLayout, template: str,
-              names: tuple[str, ...]) -> Sections:
+              names: tuple[str, ...], title: str | None = None) -> Sections:
     headings = layout.headings
     sections = Sections()
+    if "一" not in headings and template == "none":
+        sections.overview = _free_text(body, layout, title, names)
     if "一" in headings:
         start = headings["一"]
         if template == "none":
@@ -228,6 +269,8 @@ def read_source(source: Source) -> Report:
     version = detect_version(body, layout)
     if _signals(title, layout, version) < _MIN_SIGNALS:
         raise NotAReportError("no report title, section headings or table labels found")
+    if _is_notice_about_reports(title, layout):
+        raise NotAReportError(f"a notice about the annual reports, not a report: {tidy(title)}")
 
     report = Report(url=source.url, title=title, header=header, warnings=header_warnings)
     _year_and_agency(report, body)
@@ -236,7 +279,7 @@ def read_source(source: Source) -> Report:
     if report.template != "none":
         unread = _read_tables(report, body, layout)
     names = tuple(n for n in (report.agency, header.publisher) if n)
-    report.sections = _sections(body, layout, report.template, names)
+    report.sections = _sections(body, layout, report.template, names, title)
     report.checks = run_checks(report.template, report.applications, report.review_litigation,
                                unread)
     return report

@@ -6,6 +6,7 @@ each one carries.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -230,9 +231,64 @@ def test_free_form_report_before_2019() -> None:
     assert any(w.startswith("template:") for w in report.warnings)
 
 
+def _free_form_without_headings(*, zoom: bool = True) -> str:
+    """The free-form fixture with its numbered headings taken out (many pre-2019 reports are
+    plain paragraphs), and optionally without the div#zoom that marks its body."""
+    html = (FIXTURES / "free-form-2016.html").read_text(encoding="utf-8")
+    html = re.sub(r"<p[^>]*><strong>[^<]*</strong></p>\n", "", html)
+    return html if zoom else html.replace('id="zoom"', 'class="content"')
+
+
+@pytest.mark.parametrize("zoom", [True, False], ids=["zoom-body", "whole-page"])
+def test_free_form_report_without_headings_keeps_its_text(zoom: bool) -> None:
+    html = _free_form_without_headings(zoom=zoom)
+    assert "一、概述" not in html and "本年度未收取任何费用。" in html
+    report = parse_html(html.encode())
+    assert (report.year, report.template) == (2016, "none")
+    overview = report.sections.overview
+    assert overview is not None
+    assert overview.startswith("本报告根据《中华人民共和国政府信息公开条例》要求")
+    for sentence in ("全年主动公开政府信息326条", "本年度未收取任何费用。", "公开内容的深度和广度有待拓展。"):
+        assert sentence in overview
+    for furniture in ("索引号", "浏览次数", "杭州市林业水利局2016年政府信息公开工作年度报告"):
+        assert furniture not in overview
+
+    edited = parse_html(html.replace("均已按时答复", "均已逾期答复").encode())
+    assert "均已逾期答复" in edited.sections.overview
+    assert edited.sections.to_dict() != report.sections.to_dict()
+
+
 # --------------------------------------------------------------------------------------------
 # Not reports.
 # --------------------------------------------------------------------------------------------
+
+
+NOTICE_ABOUT_REPORTS = """<html><head><meta charset="utf-8">
+<title>关于做好2023年度政府信息公开工作年度报告编制发布工作的通知</title>
+<meta name="PubDate" content="2023-12-20 10:00"></head><body>
+<div id="zoom"><p>各区、县（市）人民政府，市政府各部门、各直属单位：</p>
+<p>根据《中华人民共和国政府信息公开条例》，现就做好2023年度政府信息公开工作年度报告编制发布工作通知如下：</p>
+<p>一、按时发布</p><p>各单位应于2024年1月31日前在政府信息公开专栏发布本单位年度报告。</p>
+<p>二、规范格式</p><p>严格按照国务院办公厅印发的格式模板编制，数据应准确无误。</p>
+<p style="text-align:right">杭州市人民政府办公厅</p><p>2023年12月20日</p></div>
+</body></html>"""
+
+
+def test_a_notice_about_the_annual_reports_is_not_a_report() -> None:
+    with pytest.raises(NotAReportError, match="notice") as info:
+        parse_html(NOTICE_ABOUT_REPORTS.encode())
+    assert "\n" not in str(info.value)
+
+
+def test_a_report_announced_as_a_notice_is_still_a_report() -> None:
+    """Same notice-shaped title, but the page carries the report's sections: it parses."""
+    body = NOTICE_ABOUT_REPORTS.replace(
+        "<p>一、按时发布</p>", "<p>一、总体情况</p>").replace(
+        "<p>二、规范格式</p>", "<p>五、存在的主要问题及改进情况</p>")
+    report = parse_html(body.encode())
+    assert report.year == 2023
+    assert report.sections.problems.startswith("严格按照国务院办公厅印发的格式模板编制")
+
 
 
 def test_a_notice_is_not_a_report() -> None:
