@@ -18,6 +18,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "export",
     "demo",
     "crawl",
+    "reports",
+    "show",
+    "history",
 )
 
 

@@ -1,0 +1,58 @@
+"""What the query commands share: the --database option and opening the archive without tracebacks."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+class CommandError(Exception):
+    """A failure the user can act on, shown as one line."""
+
+
+def add_database_option(parser: Any) -> None:
+    parser.add_argument(
+        "--database", metavar="URL", default=None,
+        help="archive database URL (default: $DATABASE_URL, else sqlite:///archive.db)",
+    )
+
+
+def open_archive(database: str | None) -> Any:
+    """An engine on an existing archive, with the readable views in place."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.database import ArchiveMissingError, open_engine
+    from storage.views import create_views
+
+    try:
+        engine = open_engine(database, create=False)
+    except ArchiveMissingError as error:
+        raise CommandError(str(error)) from None
+    except (SQLAlchemyError, ValueError) as error:
+        raise CommandError(f"cannot open the archive: {first_line(error)}") from None
+    try:
+        create_views(engine)
+    except SQLAlchemyError:
+        pass  # a read-only archive is still queryable without its views
+    return engine
+
+
+def first_line(error: Exception) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def fail(command: str, message: str) -> int:
+    print(f"{command}: {message}", file=sys.stderr)
+    return 1
+
+
+def iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def number(value: float | None) -> str:
+    """A cell value as printed: blanks as '-', whole numbers without '.0'."""
+    if value is None:
+        return "-"
+    return str(int(value)) if float(value).is_integer() else str(value)
