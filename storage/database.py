@@ -96,6 +96,9 @@ def create_schema(engine: Engine) -> None:
             if engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
             Base.metadata.create_all(connection)
+            from storage.views import create_views_in  # views read the models: import late
+
+            create_views_in(connection)
 
 
 def open_engine(database_url: str | None = None, *, create: bool = True) -> Engine:

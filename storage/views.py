@@ -6,14 +6,15 @@
 - ``check_failures``: the sums that do not hold in each document's current version.
 
 ``create_views`` is idempotent (``CREATE VIEW IF NOT EXISTS`` on SQLite, ``CREATE OR REPLACE
-VIEW`` on PostgreSQL); the query commands call it before reading.
+VIEW`` on PostgreSQL); the schema's creation makes them, and the query commands make sure of
+them before reading an archive made before they existed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from parsers.template import (
     APPLICANT_COLUMNS,
@@ -100,8 +101,14 @@ WHERE NOT f.ok""",
 
 def create_views(engine: Engine) -> None:
     """Create (SQLite: if missing; PostgreSQL: or replace) the readable views."""
-    verb = "CREATE OR REPLACE VIEW" if engine.dialect.name == "postgresql" else "CREATE VIEW IF NOT EXISTS"
     with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
         with connection.begin():
-            for name, body in view_bodies().items():
-                connection.exec_driver_sql(f"{verb} {name} AS {body}")
+            create_views_in(connection)
+
+
+def create_views_in(connection: Connection) -> None:
+    """The same, inside the caller's transaction (the schema's creation takes its lock first)."""
+    postgresql = connection.dialect.name == "postgresql"
+    verb = "CREATE OR REPLACE VIEW" if postgresql else "CREATE VIEW IF NOT EXISTS"
+    for name, body in view_bodies().items():
+        connection.exec_driver_sql(f"{verb} {name} AS {body}")
