@@ -86,3 +86,87 @@ def _export_record(row: Any, reposts: list[dict[str, str]]) -> dict[str, Any]:
         "reposts": reposts,
     }
     return record
+
+
+# --------------------------------------------------------------------------------------------
+# Flat forms for spreadsheets and data frames
+# --------------------------------------------------------------------------------------------
+
+DOCUMENT_COLUMNS: tuple[str, ...] = (
+    "key", "index_no", "agency", "year", "template", "url", "versions", "first_seen", "last_seen",
+)
+LONG_COLUMNS: tuple[str, ...] = (
+    "key", "index_no", "agency", "year", "template", "table", "row", "column", "value",
+)
+
+
+def _merge(first: list[str], second: list[str]) -> list[str]:
+    """``first`` with the keys only ``second`` has, each placed after its predecessor there."""
+    merged = list(first)
+    previous: str | None = None
+    for key in second:
+        if key not in merged:
+            merged.insert(merged.index(previous) + 1 if previous is not None else 0, key)
+        previous = key
+    return merged
+
+
+def cell_columns() -> list[tuple[str, str, str]]:
+    """Every (table, row, column) of either template version, in the template's declared order."""
+    from parsers.template import (
+        APPLICANT_COLUMNS, APPLICATION_ROWS, PROACTIVE_BLOCKS, REVIEW_COLUMNS, REVIEW_GROUPS,
+    )
+
+    blocks = {version: {b.key: [c.key for c in b.columns] for b in PROACTIVE_BLOCKS[version]}
+              for version in ("2021", "2019")}
+    cells: list[tuple[str, str, str]] = []
+    for row in _merge(list(blocks["2021"]), list(blocks["2019"])):
+        for column in _merge(blocks["2021"].get(row, []), blocks["2019"].get(row, [])):
+            cells.append(("proactive", row, column))
+    for application_row in APPLICATION_ROWS:
+        cells.extend(("applications", application_row.key, c.key) for c in APPLICANT_COLUMNS)
+    for group in REVIEW_GROUPS:
+        cells.extend(("review_litigation", group.key, c.key) for c in REVIEW_COLUMNS)
+    return cells
+
+
+def wide_header() -> list[str]:
+    return [*DOCUMENT_COLUMNS, *(".".join(cell) for cell in cell_columns())]
+
+
+def iter_wide_rows(engine: Engine, partition: int = PARTITION) -> Iterator[list[Any]]:
+    """One row per document (its current version) matching ``wide_header()``; blanks are None."""
+    cells = cell_columns()
+    for record in iter_documents(engine, partition):
+        facts = record["archive"]
+        row: list[Any] = [
+            facts["key"], facts["index_no"], record.get("agency"), record.get("year"),
+            record.get("template"), facts["url"], facts["versions"], facts["first_seen"],
+            facts["last_seen"],
+        ]
+        for table, row_key, column in cells:
+            row.append(((record.get(table) or {}).get(row_key) or {}).get(column))
+        yield row
+
+
+def iter_long_rows(engine: Engine, partition: int = PARTITION) -> Iterator[tuple[Any, ...]]:
+    """One row per table cell of each document's current version, matching ``LONG_COLUMNS``."""
+    from storage.models import TableCell
+
+    query = (
+        select(
+            Document.key, Document.index_no, Version.agency, Version.year, Version.template,
+            TableCell.table_key, TableCell.row_key, TableCell.column_key, TableCell.value,
+        )
+        .join(Version, Version.id == Document.current_version_id)
+        .join(TableCell, TableCell.version_id == Version.id)
+        .order_by(Document.id, TableCell.table_key, TableCell.row_key, TableCell.column_key)
+    )
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            result = connection.execution_options(yield_per=partition).execute(query)
+            for rows in result.partitions():
+                for row in rows:
+                    yield tuple(row)
