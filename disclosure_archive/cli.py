@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "reports",
     "show",
     "history",
+    "stats",
+    "search",
 )
 
 
