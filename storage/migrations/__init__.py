@@ -1,1 +1,0 @@
-"""Alembic migrations of the archive schema; run them through ``storage.migrate``."""

@@ -1,1 +1,0 @@
-"""The archive's schema revisions, oldest first."""
