@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class CommandError(Exception):
@@ -35,6 +38,26 @@ def open_archive(database: str | None) -> Any:
     except SQLAlchemyError:
         pass  # a read-only archive is still queryable without its views
     return engine
+
+
+def query_archive(
+    database: str | None,
+    query: Callable[[Any], T],
+    *,
+    user_errors: tuple[type[Exception], ...] = (),
+) -> T:
+    """Run one read against the archive; every failure a user can act on becomes a CommandError."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = open_archive(database)
+    try:
+        return query(engine)
+    except user_errors as error:
+        raise CommandError(str(error)) from None
+    except SQLAlchemyError as error:
+        raise CommandError(f"reading the archive failed: {first_line(error)}") from None
+    finally:
+        engine.dispose()
 
 
 def first_line(error: Exception) -> str:

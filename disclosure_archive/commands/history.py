@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from disclosure_archive.commands._archive import (
-    CommandError, add_database_option, fail, first_line, iso, number, open_archive,
+    CommandError, add_database_option, fail, iso, number, query_archive,
 )
 
 
@@ -22,22 +22,15 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
     from storage.queries import NotFoundError, version_history
 
     try:
-        engine = open_archive(args.database)
+        history = query_archive(
+            args.database, lambda engine: version_history(engine, args.index_no),
+            user_errors=(NotFoundError,),
+        )
     except CommandError as error:
         return fail("history", str(error))
-    try:
-        history = version_history(engine, args.index_no)
-    except NotFoundError as error:
-        return fail("history", str(error))
-    except SQLAlchemyError as error:
-        return fail("history", f"reading the archive failed: {first_line(error)}")
-    finally:
-        engine.dispose()
     for entry in history:
         print(f"version {entry.number}: seen {iso(entry.first_seen)} .. {iso(entry.last_seen)}, "
               f"{entry.checks_failed} checks failed, {len(entry.changes)} numbers changed")

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from disclosure_archive.commands._archive import (
-    CommandError, add_database_option, fail, first_line, iso, open_archive,
+    CommandError, add_database_option, fail, iso, query_archive,
 )
 
 FORMATS: tuple[str, ...] = ("table", "json", "csv")
@@ -39,27 +39,20 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
     from storage.queries import ReportFilter, list_reports
 
     try:
         year = _year(args.year) if args.year is not None else None
     except argparse.ArgumentTypeError as error:
         return fail("reports", f"--year: {error}")
+    wanted = ReportFilter(
+        agency=args.agency, year=year, template=args.template, portal=args.portal,
+        failing=args.failing,
+    )
     try:
-        engine = open_archive(args.database)
+        rows = query_archive(args.database, lambda engine: list_reports(engine, wanted))
     except CommandError as error:
         return fail("reports", str(error))
-    try:
-        rows = list_reports(engine, ReportFilter(
-            agency=args.agency, year=year, template=args.template, portal=args.portal,
-            failing=args.failing,
-        ))
-    except SQLAlchemyError as error:
-        return fail("reports", f"reading the archive failed: {first_line(error)}")
-    finally:
-        engine.dispose()
     rows = [{k: iso(v) for k, v in row.items()} for row in rows]
     {"table": _table, "json": _json, "csv": _csv}[args.format](rows)
     return 0

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from disclosure_archive.commands._archive import (
-    CommandError, add_database_option, fail, first_line, open_archive,
+    CommandError, add_database_option, fail, query_archive,
 )
 from disclosure_archive.commands.reports import FORMATS
 
@@ -29,8 +29,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
     from storage.search import SEARCH_COLUMNS, SearchError, search
 
     try:
@@ -38,17 +36,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         return fail("search", f"--limit: not a number: {args.limit!r}")
     try:
-        engine = open_archive(args.database)
+        hits = [asdict(hit) for hit in query_archive(
+            args.database, lambda engine: search(engine, args.text, limit),
+            user_errors=(SearchError,),
+        )]
     except CommandError as error:
         return fail("search", str(error))
-    try:
-        hits = [asdict(hit) for hit in search(engine, args.text, limit)]
-    except SearchError as error:
-        return fail("search", str(error))
-    except SQLAlchemyError as error:
-        return fail("search", f"searching the archive failed: {first_line(error)}")
-    finally:
-        engine.dispose()
     if args.format == "json":
         json.dump(hits, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

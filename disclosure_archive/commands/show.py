@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from disclosure_archive.commands._archive import (
-    CommandError, add_database_option, fail, first_line, iso, number, open_archive,
+    CommandError, add_database_option, fail, iso, number, query_archive,
 )
 
 
@@ -25,22 +25,15 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from sqlalchemy.exc import SQLAlchemyError
-
     from storage.queries import NotFoundError, show_report
 
     try:
-        engine = open_archive(args.database)
+        detail = query_archive(
+            args.database, lambda engine: show_report(engine, args.index_no),
+            user_errors=(NotFoundError,),
+        )
     except CommandError as error:
         return fail("show", str(error))
-    try:
-        detail = show_report(engine, args.index_no)
-    except NotFoundError as error:
-        return fail("show", str(error))
-    except SQLAlchemyError as error:
-        return fail("show", f"reading the archive failed: {first_line(error)}")
-    finally:
-        engine.dispose()
     if args.json:
         record = {k: iso(v) for k, v in asdict(detail).items()}
         print(json.dumps(record, ensure_ascii=False, indent=2))

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from disclosure_archive.commands._archive import (
-    CommandError, add_database_option, fail, first_line, number, open_archive,
+    CommandError, add_database_option, fail, number, query_archive,
 )
 from disclosure_archive.commands.reports import FORMATS, _width
 
@@ -35,8 +35,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
     from storage.stats import StatsKeyError, StatsQuery, table_stats
 
     try:
@@ -50,15 +48,9 @@ def run(args: argparse.Namespace) -> int:
     except StatsKeyError as error:
         return fail("stats", str(error))
     try:
-        engine = open_archive(args.database)
+        rows = query_archive(args.database, lambda engine: table_stats(engine, query))
     except CommandError as error:
         return fail("stats", str(error))
-    try:
-        rows = table_stats(engine, query)
-    except SQLAlchemyError as error:
-        return fail("stats", f"reading the archive failed: {first_line(error)}")
-    finally:
-        engine.dispose()
     {"table": _table, "json": _json, "csv": _csv}[args.format](rows, query)
     return 0
 
