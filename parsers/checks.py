@@ -25,24 +25,20 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+def _sum_counting_blanks(values: list[Cell]) -> tuple[float, int]:
+    """The sum with blank cells as zero, and how many were blank (the check's detail says so)."""
+    present = [value for value in values if value is not None]
+    return sum(present, 0.0), len(values) - len(present)
+
+
 def _check(rule: str, scope: str, left: list[Cell], right: list[Cell], left_name: str,
            right_name: str, unread: list[str] | None = None) -> Check:
     if unread:
         detail = f"not checked: {', '.join(unread)} not read (the page ends or lacks it)"
         return Check(rule, scope, None, detail)  # type: ignore[arg-type]
-    blanks = 0
-    a: float = 0
-    for value in left:
-        if value is None:
-            blanks += 1
-        else:
-            a += value
-    b: float = 0
-    for value in right:
-        if value is None:
-            blanks += 1
-        else:
-            b += value
+    a, left_blanks = _sum_counting_blanks(left)
+    b, right_blanks = _sum_counting_blanks(right)
+    blanks = left_blanks + right_blanks
     if blanks == len(left) + len(right):
         return Check(rule, scope, None, "every cell blank")  # type: ignore[arg-type]
     ok = math.isclose(a, b, rel_tol=0, abs_tol=1e-6)
