@@ -7,7 +7,7 @@ applications was withheld for 三安全一稳定, by agency". Keys are validated
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Engine, case, func, select
@@ -59,6 +59,8 @@ class StatsQuery:
     share_of: str | None = None  # a row of the same table, same column
     year: int | None = None
     agency: str | None = None  # substring
+    portal: str | None = None
+    originals_only: bool = False  # leave out reposts (copies of a report archived elsewhere)
 
     def validated(self) -> StatsQuery:
         """The query with its column resolved; StatsKeyError on any key the template lacks."""
@@ -80,7 +82,7 @@ class StatsQuery:
             )
         if self.by not in GROUPINGS:
             raise StatsKeyError(f"unknown grouping {self.by!r}; valid: {', '.join(GROUPINGS)}")
-        return StatsQuery(self.table, self.row, column, self.by, self.share_of, self.year, self.agency)
+        return replace(self, column=column)
 
 
 def table_stats(engine: Engine, query: StatsQuery) -> list[dict[str, Any]]:
@@ -113,6 +115,10 @@ def table_stats(engine: Engine, query: StatsQuery) -> list[dict[str, Any]]:
         statement = statement.where(Version.year == query.year)
     if query.agency:
         statement = statement.where(Version.agency.contains(query.agency, autoescape=True))
+    if query.portal:
+        statement = statement.where(Document.portal == query.portal)
+    if query.originals_only:
+        statement = statement.where(Document.repost_of_id.is_(None))
     with engine.connect() as connection:
         result = connection.execute(statement).all()
     out: list[dict[str, Any]] = []
