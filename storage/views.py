@@ -7,7 +7,8 @@
 
 ``create_views`` is idempotent (``CREATE VIEW IF NOT EXISTS`` on SQLite, ``CREATE OR REPLACE
 VIEW`` on PostgreSQL); the schema's creation makes them, and the query commands make sure of
-them before reading an archive made before they existed.
+them before reading an archive made before they existed. Computed columns are CAST to their
+type so that they compare like table columns (``is_current = '1'``, as datasette filters).
 """
 
 from __future__ import annotations
@@ -67,6 +68,16 @@ def _values(rows: Iterator[LabelRow]) -> str:
     return ",\n    ".join("(" + ", ".join(_literal(v) for v in row) + ")" for row in rows)
 
 
+def _row_values() -> str:
+    """``row_labels`` with each row's 1-based position in its printed table, to sort by."""
+    positions: dict[tuple[str, str], int] = {}
+    values = []
+    for row in row_labels():
+        position = positions[row[:2]] = positions.get(row[:2], 0) + 1
+        values.append("(" + ", ".join(_literal(v) for v in row) + f", {position})")
+    return ",\n    ".join(values)
+
+
 def view_bodies() -> dict[str, str]:
     """The SELECT behind each view, portable between SQLite and PostgreSQL."""
     return {
@@ -76,13 +87,15 @@ SELECT d.id AS document_id, d.key, d.index_no, v.agency, v.year, v.template, d.p
        v.checks_failed, d.current_version_id AS version_id, d.repost_of_id
 FROM documents d JOIN versions v ON v.id = d.current_version_id""",
         "cells_labelled": f"""
-WITH row_labels(template, table_key, row_key, row_label) AS (VALUES
-    {_values(row_labels())}),
+WITH row_labels(template, table_key, row_key, row_label, row_position) AS (VALUES
+    {_row_values()}),
 column_labels(template, table_key, column_key, column_label) AS (VALUES
     {_values(column_labels())})
 SELECT d.key, d.index_no, v.agency, v.year, v.template, c.version_id,
-       CASE WHEN d.current_version_id = c.version_id THEN 1 ELSE 0 END AS is_current,
-       c.table_key, c.row_key, r.row_label, c.column_key, l.column_label, c.value
+       CAST(CASE WHEN d.current_version_id = c.version_id THEN 1 ELSE 0 END AS INTEGER)
+         AS is_current,
+       c.table_key, c.row_key, r.row_label, c.column_key, l.column_label, c.value,
+       r.row_position
 FROM table_cells c
 JOIN versions v ON v.id = c.version_id
 JOIN documents d ON d.id = v.document_id
