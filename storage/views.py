@@ -64,17 +64,13 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _values(rows: Iterator[LabelRow]) -> str:
-    return ",\n    ".join("(" + ", ".join(_literal(v) for v in row) + ")" for row in rows)
-
-
-def _row_values() -> str:
-    """``row_labels`` with each row's 1-based position in its printed table, to sort by."""
-    positions: dict[tuple[str, str], int] = {}
+def _positioned(rows: Iterator[LabelRow]) -> str:
+    """The rows as VALUES with each key's 1-based place in its printed table (rows or columns)."""
+    places: dict[tuple[str, str], int] = {}
     values = []
-    for row in row_labels():
-        position = positions[row[:2]] = positions.get(row[:2], 0) + 1
-        values.append("(" + ", ".join(_literal(v) for v in row) + f", {position})")
+    for row in rows:
+        place = places[row[:2]] = places.get(row[:2], 0) + 1
+        values.append("(" + ", ".join(_literal(v) for v in row) + f", {place})")
     return ",\n    ".join(values)
 
 
@@ -87,15 +83,15 @@ SELECT d.id AS document_id, d.key, d.index_no, v.agency, v.year, v.template, d.p
        v.checks_failed, d.current_version_id AS version_id, d.repost_of_id
 FROM documents d JOIN versions v ON v.id = d.current_version_id""",
         "cells_labelled": f"""
-WITH row_labels(template, table_key, row_key, row_label, row_position) AS (VALUES
-    {_row_values()}),
-column_labels(template, table_key, column_key, column_label) AS (VALUES
-    {_values(column_labels())})
+WITH row_labels(template, table_key, row_key, row_label, row_place) AS (VALUES
+    {_positioned(row_labels())}),
+column_labels(template, table_key, column_key, column_label, column_place) AS (VALUES
+    {_positioned(column_labels())})
 SELECT d.key, d.index_no, v.agency, v.year, v.template, c.version_id,
        CAST(CASE WHEN d.current_version_id = c.version_id THEN 1 ELSE 0 END AS INTEGER)
          AS is_current,
        c.table_key, c.row_key, r.row_label, c.column_key, l.column_label, c.value,
-       r.row_position
+       r.row_place * 100 + l.column_place AS print_order
 FROM table_cells c
 JOIN versions v ON v.id = c.version_id
 JOIN documents d ON d.id = v.document_id

@@ -221,7 +221,7 @@ def test_one_reports_cells_show_labels_and_numbers(page: Any, served: Served, tm
     published = report["report"]["applications"]
     assert published["new_received"]["total"], "a report with applications to look at"
     visit(page, served.url("cells_labelled", index_no=report["index_no"], is_current="1",
-                           table_key="applications", column_key="total", _sort="row_position"))
+                           table_key="applications", column_key="total", _sort="print_order"))
     metadata = load_metadata()["databases"]["archive"]["tables"]["cells_labelled"]
     assert page.locator("h1").inner_text().startswith(metadata["title"])
     assert metadata["columns"]["row_label"] in page.locator("body").inner_text()
