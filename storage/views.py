@@ -5,9 +5,10 @@
   beside its keys (labels come from ``parsers/template.py``, the one place that spells them);
 - ``check_failures``: the sums that do not hold in each document's current version.
 
-``create_views`` is idempotent (``CREATE VIEW IF NOT EXISTS`` on SQLite, ``CREATE OR REPLACE
-VIEW`` on PostgreSQL); the schema's creation makes them, and the query commands make sure of
-them before reading an archive made before they existed. Computed columns are CAST to their
+``create_views`` is idempotent (``CREATE OR REPLACE VIEW`` on PostgreSQL; on SQLite a view made
+by an older release is dropped first, then ``CREATE VIEW IF NOT EXISTS``); the schema's creation
+makes them, and the query commands make sure of them before reading an archive made before they
+existed or changed. Computed columns are CAST to their
 type so that they compare like table columns (``is_current = '1'``, as datasette filters).
 """
 
@@ -120,4 +121,15 @@ def create_views_in(connection: Connection) -> None:
     postgresql = connection.dialect.name == "postgresql"
     verb = "CREATE OR REPLACE VIEW" if postgresql else "CREATE VIEW IF NOT EXISTS"
     for name, body in view_bodies().items():
+        if not postgresql:
+            _drop_if_outdated(connection, name, body)
         connection.exec_driver_sql(f"{verb} {name} AS {body}")
+
+
+def _drop_if_outdated(connection: Connection, name: str, body: str) -> None:
+    """SQLite has no CREATE OR REPLACE VIEW: drop a view made by an older release."""
+    stored = connection.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", (name,)
+    ).scalar()
+    if stored is not None and not stored.endswith(body):
+        connection.exec_driver_sql(f"DROP VIEW {name}")

@@ -26,7 +26,7 @@ from parsers.template import APPLICATION_GROUP_LABELS, RESULTS_LABEL, applicatio
 from replica.server import RunningReplica
 from storage.database import open_engine
 from storage.datasette import datasette_command, has_pending_wal, load_metadata, metadata_for
-from storage.views import VIEW_NAMES
+from storage.views import VIEW_NAMES, create_views
 from tests.test_charts import crawl_into
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -127,10 +127,52 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def served(replica: RunningReplica, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    tmp = tmp_path_factory.mktemp("datasette")
-    db = tmp / f"{DB_NAME}.db"
-    reports = crawl_into(replica, f"sqlite:///{db}")
+def crawled(replica: RunningReplica, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    db = tmp_path_factory.mktemp("datasette") / f"{DB_NAME}.db"
+    return db, crawl_into(replica, f"sqlite:///{db}")
+
+
+def example_queries() -> list[str]:
+    text = (REPO_ROOT / "storage" / "README.md").read_text(encoding="utf-8")
+    block = text.split("## Example queries", 1)[1].split("```sql", 1)[1].split("```", 1)[0]
+    return [statement.strip() for statement in block.split(";") if statement.strip()]
+
+
+def test_documented_example_queries_answer(crawled) -> None:
+    db, reports = crawled
+    queries = example_queries()
+    assert len(queries) >= 5
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+        answers = [connection.execute(query).fetchall() for query in queries]
+    originals = [r for r in reports if r["repost_of"] is None and r["template"] != "none"]
+    received = Counter()
+    for report in originals:
+        received[report["year"]] += report["report"]["applications"]["new_received"]["total"] or 0
+    assert {year: total for year, total, _ in answers[0]} == dict(received)
+    assert answers[2], "the reference report's table 3"
+    assert {row[2] for row in answers[3]} == {r["index_no"] for r in reports if r["broken_sum"]}
+
+
+def test_views_of_an_older_release_are_replaced(tmp_path) -> None:
+    db = tmp_path / "old.db"
+    open_engine(f"sqlite:///{db}").dispose()
+    with sqlite3.connect(db) as connection:
+        connection.execute("DROP VIEW cells_labelled")
+        connection.execute("CREATE VIEW cells_labelled AS SELECT version_id FROM table_cells")
+    engine = open_engine(f"sqlite:///{db}", create=False)
+    try:
+        create_views(engine)
+    finally:
+        engine.dispose()
+    with sqlite3.connect(db) as connection:
+        columns = [row[1] for row in connection.execute("PRAGMA table_info(cells_labelled)")]
+    assert "print_order" in columns and "row_label" in columns
+
+
+@pytest.fixture(scope="module")
+def served(crawled) -> Iterator[Served]:
+    db, reports = crawled
+    tmp = db.parent
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "disclosure_archive", "browse", "--db", str(db), "--port", str(port)],
