@@ -100,6 +100,12 @@ def _frame(figure: Any, axes: Any, data: ChartData) -> None:
     axes.set_axisbelow(True)
 
 
+def _centre(axes: Any, count: int, slots: int = 4) -> None:
+    """Keep bars a sensible width when there are only a few categories (one year, say)."""
+    pad = max(slots - count, 0) / 2 + 0.6
+    axes.set_xlim(-pad, count - 1 + pad)
+
+
 def _legend(axes: Any, **options: Any) -> None:
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9, **options)
 
@@ -125,6 +131,7 @@ def _applications(axes: Any, data: ChartData) -> None:
     _bar_totals(axes, bars, bottom)
     top = max([*bottom, *received], default=0) or 1
     axes.set_xticks(range(len(labels)), labels)
+    _centre(axes, len(labels))
     axes.set_ylim(0, top * 1.1)
     axes.yaxis.set_major_formatter(FuncFormatter(_thousands))
     axes.grid(axis="y", color=GRID)
@@ -192,6 +199,7 @@ def _check_failures(axes: Any, data: ChartData) -> None:
     top = max((v for s in data.series for v in s.values), default=0)
     axes.set_ylim(0, max(top * 1.15, 1))
     axes.set_xticks(range(len(labels)), labels)
+    _centre(axes, len(labels))
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.grid(axis="y", color=GRID)
     axes.set_xlabel(data.category_name)

@@ -76,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
         return fail("chart", f"cannot write {str(out)!r}: {error.strerror or error}")
     if args.data:
         _print_data(data)
-    print(f"wrote {out} ({args.kind}: {len(data.categories)} {data.category_name.lower()}s, "
-          f"{data.reports} reports)", file=sys.stderr if args.data else sys.stdout)
+    print(f"wrote {out}: {data.title} ({data.reports} reports)",
+          file=sys.stderr if args.data else sys.stdout)
     return 0
 
 
