@@ -16,7 +16,7 @@ from sqlalchemy import Engine, distinct, func, select
 
 from parsers.template import APPLICATION_GROUP_LABELS, APPLICATION_ROWS, RESULTS_LABEL
 from storage.models import CheckFinding, Document, Version
-from storage.stats import StatsQuery, table_stats
+from storage.stats import StatsQuery, row_sums
 
 KINDS: tuple[str, ...] = ("applications", "outcomes-by-agency", "check-failures")
 
@@ -105,22 +105,25 @@ CHECK_RULES: dict[str, str] = {  # the four sums of the template (domain.md §1)
 }
 
 
-def _sums(engine: Engine, where: ChartFilter, row: str, by: str) -> dict[Any, tuple[float, int]]:
-    query = StatsQuery(table="applications", row=row, column="total", by=by, year=where.year,
+def _row_sums(engine: Engine, where: ChartFilter, rows: list[str], by: str) -> dict[str, dict[Any, float]]:
+    """row -> {group: sum of the row's totals}, blanks left out, in one query."""
+    query = StatsQuery(table="applications", row=rows[0], column="total", by=by, year=where.year,
                        agency=where.agency, portal=where.portal, originals_only=True)
-    return {g["group"]: (g["value"] or 0.0, g["reports"]) for g in table_stats(engine, query)}
+    return {row: {group: value or 0.0 for group, (value, _) in per_group.items()}
+            for row, per_group in row_sums(engine, query, rows).items()}
 
 
-def _outcome_sums(engine: Engine, where: ChartFilter, by: str) -> dict[str, dict[Any, float]]:
-    """outcome key -> {group: sum of its rows' totals}, blanks left out."""
-    sums: dict[str, dict[Any, float]] = {}
+def _outcome_sums(engine: Engine, where: ChartFilter, by: str) -> tuple[dict[str, dict[Any, float]], dict[Any, float]]:
+    """(outcome key -> {group: sum of its rows' totals}, {group: applications received})."""
+    sums = _row_sums(engine, where, [RECEIVED_ROW, *(r for o in OUTCOMES for r in o.rows)], by)
+    outcomes: dict[str, dict[Any, float]] = {}
     for outcome in OUTCOMES:
         per_group: dict[Any, float] = {}
         for row in outcome.rows:
-            for group, (value, _) in _sums(engine, where, row, by).items():
+            for group, value in sums[row].items():
                 per_group[group] = per_group.get(group, 0.0) + value
-        sums[outcome.key] = per_group
-    return sums
+        outcomes[outcome.key] = per_group
+    return outcomes, sums[RECEIVED_ROW]
 
 
 def _report_count(engine: Engine, where: ChartFilter, *conditions: Any) -> int:
@@ -153,8 +156,7 @@ def _nothing(engine: Engine, where: ChartFilter, what: str) -> ChartDataError:
 
 def applications_by_year(engine: Engine, where: ChartFilter) -> ChartData:
     """Applications received (本年新收) and the outcome of those handled, summed per report year."""
-    outcomes = _outcome_sums(engine, where, "year")
-    received = _sums(engine, where, RECEIVED_ROW, "year")
+    outcomes, received = _outcome_sums(engine, where, "year")
     years = sorted({y for per in outcomes.values() for y in per} | set(received),
                    key=lambda y: (y is None, y))
     if not years:
@@ -166,7 +168,7 @@ def applications_by_year(engine: Engine, where: ChartFilter) -> ChartData:
         series=tuple(Series(o.key, o.label, tuple(outcomes[o.key].get(y, 0.0) for y in years))
                      for o in OUTCOMES),
         markers=Series(RECEIVED_ROW, RECEIVED_LABEL,
-                       tuple(received.get(y, (0.0, 0))[0] for y in years)),
+                       tuple(received.get(y, 0.0) for y in years)),
         reports=_report_count(engine, where, Version.template != "none"),
         filters=where,
     )
@@ -177,7 +179,7 @@ def outcome_shares_by_agency(engine: Engine, where: ChartFilter, top: int = 15) 
     that handled the most."""
     if top < 1:
         raise ChartDataError(f"--top must be at least 1, not {top}")
-    outcomes = _outcome_sums(engine, where, "agency")
+    outcomes, _ = _outcome_sums(engine, where, "agency")
     totals: dict[Any, float] = {}
     for per in outcomes.values():
         for agency, value in per.items():

@@ -92,7 +92,7 @@ def table_stats(engine: Engine, query: StatsQuery) -> list[dict[str, Any]]:
     and a share whose base is None or 0 is None rather than a made-up number.
     """
     query = query.validated()
-    group = {"year": Version.year, "agency": Version.agency, "portal": Document.portal}[query.by]
+    group = _group_column(query.by)
     is_row = TableCell.row_key == query.row
     value = func.sum(case((is_row, TableCell.value))).label("value")
     reports = func.count(case((is_row, TableCell.value))).label("reports")
@@ -101,24 +101,7 @@ def table_stats(engine: Engine, query: StatsQuery) -> list[dict[str, Any]]:
     if query.share_of is not None:
         columns.append(func.sum(case((TableCell.row_key == query.share_of, TableCell.value))).label("base"))
         row_keys.append(query.share_of)
-    statement = (
-        select(*columns)
-        .select_from(Document)
-        .join(Version, Version.id == Document.current_version_id)
-        .join(TableCell, TableCell.version_id == Version.id)
-        .where(TableCell.table_key == query.table, TableCell.column_key == query.column,
-               TableCell.row_key.in_(row_keys))
-        .group_by(group)
-        .order_by(group)
-    )
-    if query.year is not None:
-        statement = statement.where(Version.year == query.year)
-    if query.agency:
-        statement = statement.where(Version.agency.contains(query.agency, autoescape=True))
-    if query.portal:
-        statement = statement.where(Document.portal == query.portal)
-    if query.originals_only:
-        statement = statement.where(Document.repost_of_id.is_(None))
+    statement = _current_cells(select(*columns), query, row_keys).group_by(group).order_by(group)
     with engine.connect() as connection:
         result = connection.execute(statement).all()
     out: list[dict[str, Any]] = []
@@ -128,3 +111,52 @@ def table_stats(engine: Engine, query: StatsQuery) -> list[dict[str, Any]]:
         out.append({"group": row.group, "value": row.value, "reports": row.reports,
                     "base": base, "share": share})
     return out
+
+
+def _group_column(by: str) -> Any:
+    return {"year": Version.year, "agency": Version.agency, "portal": Document.portal}[by]
+
+
+def _current_cells(statement: Any, query: StatsQuery, row_keys: list[str]) -> Any:
+    """``statement`` over the current versions' cells of the query's table, column and rows,
+    with its filters applied."""
+    statement = (
+        statement.select_from(Document)
+        .join(Version, Version.id == Document.current_version_id)
+        .join(TableCell, TableCell.version_id == Version.id)
+        .where(TableCell.table_key == query.table, TableCell.column_key == query.column,
+               TableCell.row_key.in_(row_keys))
+    )
+    if query.year is not None:
+        statement = statement.where(Version.year == query.year)
+    if query.agency:
+        statement = statement.where(Version.agency.contains(query.agency, autoescape=True))
+    if query.portal:
+        statement = statement.where(Document.portal == query.portal)
+    if query.originals_only:
+        statement = statement.where(Document.repost_of_id.is_(None))
+    return statement
+
+
+def row_sums(engine: Engine, query: StatsQuery, rows: list[str]) -> dict[str, dict[Any, tuple[float | None, int]]]:
+    """Several rows of one table in one pass: row -> {group: (sum, reports with a number)}.
+
+    The same sums as ``table_stats`` gives row by row (``query.row`` is validated, the other
+    rows must be keys of the same table), for charts that stack many rows.
+    """
+    query = query.validated()
+    known = table_keys()[query.table][0]
+    unknown = [row for row in rows if row not in known]
+    if unknown:
+        raise StatsKeyError(f"unknown row {unknown[0]!r} in table {query.table}; valid: {', '.join(known)}")
+    group = _group_column(query.by)
+    statement = _current_cells(
+        select(group.label("group"), TableCell.row_key, func.sum(TableCell.value),
+               func.count(TableCell.value)),
+        query, list(rows),
+    ).group_by(group, TableCell.row_key)
+    sums: dict[str, dict[Any, tuple[float | None, int]]] = {row: {} for row in rows}
+    with engine.connect() as connection:
+        for group_value, row, value, reports in connection.execute(statement):
+            sums[row][group_value] = (value, reports)
+    return sums

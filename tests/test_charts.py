@@ -257,3 +257,25 @@ def test_without_the_charts_extra(tmp_path, capsys, monkeypatch) -> None:
         font_family.cache_clear()
     assert code == 1 and out == ""
     assert err.strip() == "chart: charts need matplotlib and mplfonts: pip install 'disclosure-archive[charts]'"
+
+
+def test_row_sums_agree_with_table_stats(crawled) -> None:
+    """The one-pass sums the charts use give what ``stats`` gives row by row."""
+    from storage.stats import StatsKeyError, StatsQuery, row_sums, table_stats
+
+    url, _ = crawled
+    rows = ["new_received", "granted", "withheld_security_stability", "other"]
+    engine = open_engine(url, create=False)
+    try:
+        for by in ("year", "agency"):
+            query = StatsQuery(table="applications", row=rows[0], by=by, originals_only=True)
+            together = row_sums(engine, query, rows)
+            for row in rows:
+                alone = table_stats(engine, StatsQuery(table="applications", row=row, by=by,
+                                                       originals_only=True))
+                assert together[row] == {g["group"]: (g["value"], g["reports"])
+                                         for g in alone}, (by, row)
+        with pytest.raises(StatsKeyError, match="unknown row 'nope'"):
+            row_sums(engine, query, ["granted", "nope"])
+    finally:
+        engine.dispose()
