@@ -25,6 +25,9 @@ Which requests each fault can hit:
   ``wzwschallenge`` script), or ``mixed`` (one per URL). These are never to be defeated; the
   replica does not honour the cookies either.
 
+- ``jpaas_ignore_page_no``: Hangzhou's newer list endpoint answers page 1 whatever ``pageNo``
+  a plain HTTP client asks for (see ``replica.jpaas``); not a per-request fault.
+
 - ``redesign``: the site changed its list markup: column pages list their first records as
   plain ``<ul>`` without ``<datastore>``, ``var param_…`` or jpage call, and the dataproxy is
   gone (404). A crawler must notice, not quietly archive nothing.
@@ -43,7 +46,9 @@ ChallengeKind = Literal["ruishu", "jsl", "wzws"]
 CHALLENGE_KINDS: tuple[ChallengeKind, ...] = ("ruishu", "jsl", "wzws")
 TruncateMode = Literal["length", "cut", "mixed"]
 FaultKind = Literal["challenge", "timeout", "error", "truncate", "oversize"]
-RouteKind = Literal["home", "robots", "column", "dataproxy", "article", "admin", "other"]
+RouteKind = Literal["home", "robots", "column", "dataproxy", "article", "admin", "other",
+                    "jpaas_column", "jpaas_unit", "jpaas_article",
+                    "gkmlpt_list", "gkmlpt_article", "gkmlpt_content"]
 ERROR_STATUSES: tuple[int, ...] = (500, 502, 503, 504)
 
 
@@ -63,6 +68,9 @@ class FaultConfig:
     challenge_rate: float = 1.0
     fault_attempts: int = 1
     redesign: bool = False
+    # Hangzhou's newer list endpoint ignores ``pageNo`` (always page 1) for clients that did
+    # not run the column page's script, as a public crawler saw it from outside China.
+    jpaas_ignore_page_no: bool = False
 
     def __post_init__(self) -> None:
         for name in ("error_rate", "timeout_rate", "truncate_rate", "oversize_rate",

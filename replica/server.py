@@ -9,6 +9,9 @@ URL scheme (as on www.hangzhou.gov.cn, domain.md §3):
   may also come in the query string; the form body wins.
 - ``GET /art/{Y}/{M}/{D}/art_{columnid}_{articleid}.html``: an article (no zero padding).
 - ``GET /robots.txt``, ``GET /`` (links to the columns).
+- With ``jpaas_reports``: Hangzhou's newer column, list endpoint and articles (``replica.jpaas``);
+  with ``gkmlpt_reports``: a gkmlpt portal under ``/gkmlpt/`` (``replica.gkmlpt``). Both are
+  off by default, and the Hanweb pages are the same with or without them.
 - ``GET /__replica__/stats``: request counts as JSON (``?log=1`` adds every request served,
   ``?reset=1`` starts counting afresh).
 
@@ -41,13 +44,13 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from itertools import count
+from itertools import chain, count
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
 
 from parsers.report import Report
-from replica import hanweb
+from replica import gkmlpt, hanweb, jpaas
 from replica.catalog import COLUMNS, REFERENCE_AGENCY, REFERENCE_YEAR, Catalog, Entry
 from replica.faults import (
     Fault,
@@ -87,6 +90,8 @@ class ReplicaConfig:
     faults: FaultConfig = field(default_factory=FaultConfig)
     reference: Path | None = None
     cache_mb: int = 64
+    jpaas_reports: int = 0
+    gkmlpt_reports: int = 0
 
     def to_args(self) -> list[str]:
         """The ``disclosure-archive replica`` arguments that run this configuration."""
@@ -95,6 +100,10 @@ class ReplicaConfig:
                 "--cache-mb", str(self.cache_mb)]
         if self.reference is not None:
             args += ["--reference", str(self.reference)]
+        if self.jpaas_reports:
+            args += ["--jpaas-reports", str(self.jpaas_reports)]
+        if self.gkmlpt_reports:
+            args += ["--gkmlpt-reports", str(self.gkmlpt_reports)]
         defaults = FaultConfig()
         for name, value in asdict(self.faults).items():
             if value == getattr(defaults, name):
@@ -270,9 +279,23 @@ class _State:
         self.faults = FaultPlan(config.faults, config.seed)
         self.pages = PageCache(config.cache_mb * 1024 * 1024)
         self.columns: dict[int, Page] = {}
+        self.jpaas = (jpaas.JpaasSite(config.jpaas_reports, config.seed,
+                                      config.faults.jpaas_ignore_page_no)
+                      if config.jpaas_reports else None)
+        self.gkmlpt = (gkmlpt.GkmlptSite(config.gkmlpt_reports, config.seed)
+                       if config.gkmlpt_reports else None)
+
+    def platform_manifest(self, base_url: str) -> Iterator[dict[str, Any]]:
+        """Manifest records of the other platforms' articles (none unless configured)."""
+        for site in (self.jpaas, self.gkmlpt):
+            if site is not None:
+                yield from site.manifest(base_url)
 
 
 def route_kind(path: str) -> RouteKind:
+    platform = jpaas.route(path) or gkmlpt.route(path)
+    if platform is not None:
+        return platform  # type: ignore[return-value]
     if path.startswith("/art/"):
         return "article"
     if path == hanweb.DATAPROXY_PATH:
@@ -318,6 +341,10 @@ class Portal:
     @property
     def fault_plan(self) -> FaultPlan:
         return self._state.faults
+
+    def platform_manifest(self, base_url: str) -> Iterator[dict[str, Any]]:
+        """Manifest records of the other platforms' articles (none unless configured)."""
+        return self._state.platform_manifest(base_url)
 
     def reconfigure(self, config: ReplicaConfig) -> None:
         """Serve another configuration from now on (e.g. more reports, edits, faults).
@@ -396,6 +423,12 @@ class Portal:
         """The normal answer to a request (no faults)."""
         state = self._state
         route = route_kind(path)
+        if route.startswith(("jpaas_", "gkmlpt_")):
+            site = state.jpaas if route.startswith("jpaas_") else state.gkmlpt
+            if site is None:
+                return self._not_found()
+            answer = site.respond(path, query, headers)
+            return Reply(answer.status, answer.content_type, answer.body, list(answer.headers))
         if route == "article":
             entry = state.catalog.entry_at(path)
             if entry is None:
@@ -694,7 +727,8 @@ class RunningReplica(str):
         return self.portal.requests()
 
     def manifest(self) -> Iterator[dict[str, Any]]:
-        return self.catalog.manifest(self.base_url)
+        yield from self.catalog.manifest(self.base_url)
+        yield from self.portal.platform_manifest(self.base_url)
 
 
 def start_replica(config: ReplicaConfig | None = None) -> RunningReplica:
@@ -716,10 +750,11 @@ def serve_replica(config: ReplicaConfig | None = None, **changes: Any) -> Iterat
         replica.server.stop()
 
 
-def write_manifest(catalog: Catalog, base_url: str, out: IO[str]) -> int:
-    """The manifest as JSON lines; returns the number of lines written."""
+def write_manifest(catalog: Catalog, base_url: str, out: IO[str],
+                   extra: Iterable[dict[str, Any]] = ()) -> int:
+    """The manifest as JSON lines (``extra``: other platforms' records); returns the count."""
     lines = 0
-    for record in catalog.manifest(base_url):
+    for record in chain(catalog.manifest(base_url), extra):
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         lines += 1
     return lines

@@ -38,6 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reference", type=Path, metavar="FILE",
                         help="the seed reference report's text (default: ../shared/seed/...)")
     parser.add_argument("--cache-mb", type=int, default=64, help="rendered-page cache size")
+    parser.add_argument("--jpaas-reports", type=int, default=0, metavar="N",
+                        help="also serve Hangzhou's newer (jpaas) column with N reports")
+    parser.add_argument("--gkmlpt-reports", type=int, default=0, metavar="N",
+                        help="also serve a gkmlpt portal under /gkmlpt/ with N reports")
     faults = parser.add_argument_group("fault switches (deterministic per seed and URL)")
     faults.add_argument("--slow-ms", type=int, default=0, help="added latency of every response")
     faults.add_argument("--error-rate", type=_rate, default=0.0,
@@ -61,6 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="attempts a transient fault (5xx, timeout, truncation) lasts")
     faults.add_argument("--redesign", action="store_true",
                         help="the site changed its list markup: no <datastore>, no dataproxy")
+    faults.add_argument("--jpaas-ignore-page-no", action="store_true",
+                        help="the newer list endpoint answers page 1 to plain HTTP clients")
 
 
 def config_from_args(args: argparse.Namespace):  # -> ReplicaConfig (imported lazily)
@@ -69,13 +75,14 @@ def config_from_args(args: argparse.Namespace):  # -> ReplicaConfig (imported la
     return ReplicaConfig(
         reports=args.reports, seed=args.seed, edit=args.edit, host=args.host, port=args.port,
         reference=args.reference, cache_mb=args.cache_mb,
+        jpaas_reports=args.jpaas_reports, gkmlpt_reports=args.gkmlpt_reports,
         faults=FaultConfig(
             slow_ms=args.slow_ms, error_rate=args.error_rate, timeout_rate=args.timeout_rate,
             hang_seconds=args.hang_seconds, truncate_rate=args.truncate_rate,
             truncate_mode=args.truncate_mode, oversize_rate=args.oversize_rate,
             oversize_bytes=args.oversize_bytes, challenge=args.challenge,
             challenge_rate=args.challenge_rate, fault_attempts=args.fault_attempts,
-            redesign=args.redesign,
+            redesign=args.redesign, jpaas_ignore_page_no=args.jpaas_ignore_page_no,
         ),
     )
 
@@ -96,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
     catalog = server.portal.catalog
     if args.manifest is not None:
         with args.manifest.open("w", encoding="utf-8") as out:
-            write_manifest(catalog, server.base_url, out)
+            write_manifest(catalog, server.base_url, out,
+                           server.portal.platform_manifest(server.base_url))
     signal.signal(signal.SIGTERM, _terminate)
     print(server.base_url, flush=True)
     print(
