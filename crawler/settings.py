@@ -8,6 +8,8 @@ with ``crawler.local.FAST_SETTINGS``; never use those against a real portal.
 
 from __future__ import annotations
 
+from crawler.browser import launch_options
+
 PROJECT_URL = "https://github.com/disclosure-archive/disclosure-archive"
 
 BOT_NAME = "disclosure-archive"
@@ -66,6 +68,21 @@ ARCHIVE_MAX_DELAY = 0
 PROGRESS_INTERVAL = 0
 # Path of a JSON file that receives the final crawl stats (unset: none is written).
 STATS_FILE = None
+
+# --- the browser (scrapy-playwright): only requests with meta["playwright"] use it ---------
+# Everything else goes through the same handler as plain HTTP. See crawler/browser.py.
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = launch_options()  # $DISCLOSURE_CHROMIUM_PATH, headless
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4  # open pages at once: each costs tens of MB
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.abort_request"
+DOWNLOADER_MIDDLEWARES = {"crawler.browser.BrowserRequestStats": 950}
 
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
