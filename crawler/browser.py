@@ -51,10 +51,16 @@ def abort_request(request: Any) -> bool:
 
 
 def rendered(meta: dict[str, Any] | None = None, *, wait_for: str | None = None,
-             timeout_ms: int = 20_000, keep_page: bool = False) -> dict[str, Any]:
-    """Request meta that renders the page in the browser, waiting for ``wait_for`` to appear;
-    ``keep_page`` hands the page to the callback (which must close it, as must its errback)."""
-    methods = [PageMethod("wait_for_selector", wait_for, timeout=timeout_ms)] if wait_for else []
+             wait_until: str | None = None, timeout_ms: int = 20_000,
+             keep_page: bool = False) -> dict[str, Any]:
+    """Request meta that renders the page in the browser, waiting for selector ``wait_for`` to
+    appear or JavaScript predicate ``wait_until`` to hold; ``keep_page`` hands the page to the
+    callback (which must close it, as must its errback)."""
+    methods = []
+    if wait_for:
+        methods.append(PageMethod("wait_for_selector", wait_for, timeout=timeout_ms))
+    if wait_until:
+        methods.append(PageMethod("wait_for_function", wait_until, timeout=timeout_ms))
     return {**(meta or {}), "playwright": True, "playwright_include_page": keep_page,
             "playwright_page_methods": methods}
 

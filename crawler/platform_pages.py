@@ -112,8 +112,12 @@ def jpaas_unit_reply(text: str, url: str) -> JpaasList:
 
 # ---- gkmlpt --------------------------------------------------------------------------------
 
-# The rendered article: the script marks its box ready (or failed) once the body is in.
-GKMLPT_SETTLED = '#gkmlpt-content:not([data-state="loading"])'
+# The rendered article: the script marks its box ready (or failed) once the body is in. A page
+# without the box (an error page) is settled at once, so its status reaches the retry logic.
+GKMLPT_SETTLED = (
+    "() => { const box = document.querySelector('#gkmlpt-content');"
+    " return !box || box.getAttribute('data-state') !== 'loading'; }"
+)
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ class GkmlptSpider(scrapy.Spider):
             yield Request(
                 record.url, callback=self.parse_report_page, errback=self.report_fetch_failed,
                 cb_kwargs={"record": record, "category": category},
-                meta=rendered(wait_for=GKMLPT_SETTLED, timeout_ms=self.render_timeout_ms),
+                meta=rendered(wait_until=GKMLPT_SETTLED, timeout_ms=self.render_timeout_ms),
             )
 
     # ---- report pages (rendered) --------------------------------------------------------------
@@ -138,6 +138,7 @@ class GkmlptSpider(scrapy.Spider):
         if error is not None:
             retry = get_retry_request(response.request, spider=self, reason="not_rendered")
             if retry is not None:
+                retry.meta.pop("download_latency", None)
                 yield retry
                 return
         else:
