@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
 def report(stats: dict[str, Any]) -> int:
     """Print the run's counts and problems; the exit code (0 only for a clean, finished crawl)."""
+    from crawler.spiders.gkmlpt import PROBLEM_STATS as GKMLPT_PROBLEM_STATS
     from crawler.spiders.hanweb import PROBLEM_STATS
 
     counts = ", ".join(
@@ -83,11 +84,13 @@ def report(stats: dict[str, Any]) -> int:
                      "check_failures")
     )
     print(f"crawl {stats.get('finish_reason', 'unfinished')}: {counts}")
-    problems = {key: stats[key] for key in PROBLEM_STATS if stats.get(key)}
+    problems = {key: stats[key] for key in (*PROBLEM_STATS, *GKMLPT_PROBLEM_STATS)
+                if stats.get(key)}
     for key, value in problems.items():
         print(f"problem: {key} = {value}")
-    if stats.get("hanweb/site_changed_reason"):
-        print(f"  last site change: {stats['hanweb/site_changed_reason']}")
+    for platform in ("hanweb", "gkmlpt"):
+        if stats.get(f"{platform}/site_changed_reason"):
+            print(f"  last site change: {stats[f'{platform}/site_changed_reason']}")
     finished = stats.get("finish_reason") == "finished"
     return 0 if finished and not problems else 1
 
