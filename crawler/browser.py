@@ -1,9 +1,7 @@
 """The browser behind ``meta={"playwright": True}`` requests: launch options, what it may load.
 
 Only requests that need JavaScript go through scrapy-playwright's headless Chromium; every
-other request stays plain HTTP through the same download handler. Kept free of Playwright
-imports at module level, since ``crawler.settings`` imports it.
-"""
+other request stays plain HTTP through the same download handler. """
 
 from __future__ import annotations
 
@@ -11,8 +9,12 @@ import os
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncio
+
+from scrapy import Spider
 from scrapy.crawler import Crawler
-from scrapy.http import Request
+from scrapy.http import Request, Response
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
@@ -88,3 +90,22 @@ class BrowserRequestStats:
         kind = "browser" if request.meta.get("playwright") else "http"
         self.stats.inc_value(f"{STAT}/{kind}")
         return None
+
+
+class LazyPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
+    """scrapy-playwright's handler, starting Playwright at the first request that needs a
+    browser instead of with every crawl: a crawl that renders nothing (Hanweb) never pays for
+    Playwright's driver process (startup seconds, about 200 MB)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._start_lock = asyncio.Lock()
+
+    async def _maybe_launch_in_thread(self) -> None:
+        """Not at engine start (the base class launches here): at the first rendered request."""
+
+    async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
+        async with self._start_lock:
+            if getattr(self, "browser_provider", None) is None:
+                await self._launch()
+        return await super()._download_request(request, spider)

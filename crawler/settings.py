@@ -72,8 +72,8 @@ STATS_FILE = None
 # --- the browser (scrapy-playwright): only requests with meta["playwright"] use it ---------
 # Everything else goes through the same handler as plain HTTP. See crawler/browser.py.
 DOWNLOAD_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "http": "crawler.browser.LazyPlaywrightHandler",
+    "https": "crawler.browser.LazyPlaywrightHandler",
 }
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"

@@ -47,7 +47,7 @@ class GkmlptSpider(scrapy.Spider):
     base_url: str = ""
     sid: str = ""
     categories: tuple[str, ...] = ()
-    render_timeout_ms: ClassVar[int] = 20_000
+    render_timeout_ms: ClassVar[int] = 30_000
     # The same title filter as Hanweb portals: annual disclosure reports, not notices about them.
     report_title: ClassVar[re.Pattern[str]] = HanwebSpider.report_title
     report_title_excludes: ClassVar[tuple[str, ...]] = HanwebSpider.report_title_excludes
