@@ -56,23 +56,33 @@ def display_url(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def make_engine(url: URL) -> Engine:
-    """An engine for ``url``; SQLite connections get WAL, a busy timeout and foreign keys."""
+def make_engine(url: URL, *, read_only: bool = False) -> Engine:
+    """An engine for ``url``; SQLite connections get WAL, a busy timeout and foreign keys.
+
+    ``read_only`` engines cannot write, whatever a query does: SQLite connections run with
+    ``PRAGMA query_only``, PostgreSQL sessions with ``default_transaction_read_only``.
+    """
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 60})
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, read_only=read_only)
         return engine
+    if read_only and url.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True,
+                             connect_args={"options": "-c default_transaction_read_only=on"})
     return create_engine(url, pool_pre_ping=True)
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         # Let SQLAlchemy's "begin" event below decide how transactions start.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a crash loses no commit
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")  # any write now fails, even by mistake
+        else:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a crash loses no commit
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.close()
@@ -99,15 +109,24 @@ def create_schema(engine: Engine) -> None:
             from storage.views import create_views_in  # views read the models: import late
 
             create_views_in(connection)
+            from storage.search import create_search_index_in
+
+            create_search_index_in(connection)
 
 
-def open_engine(database_url: str | None = None, *, create: bool = True) -> Engine:
-    """An engine on the archive; creates the schema if missing, or raises when ``create`` is off."""
+def open_engine(
+    database_url: str | None = None, *, create: bool = True, read_only: bool = False
+) -> Engine:
+    """An engine on the archive; creates the schema if missing, or raises when ``create`` is off.
+
+    ``read_only`` (for the query commands) never creates anything and cannot write.
+    """
     url = resolve_url(database_url)
     path = sqlite_path(url)
+    create = create and not read_only
     if not create and path is not None and not path.is_file():
         raise ArchiveMissingError(f"no archive at {path} (crawl first, or pass --database URL)")
-    engine = make_engine(url)
+    engine = make_engine(url, read_only=read_only)
     if create:
         create_schema(engine)
     elif not has_schema(engine):

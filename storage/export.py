@@ -170,3 +170,104 @@ def iter_long_rows(engine: Engine, partition: int = PARTITION) -> Iterator[tuple
             for rows in result.partitions():
                 for row in rows:
                     yield tuple(row)
+
+
+# --------------------------------------------------------------------------------------------
+# Spreadsheet and columnar files: XLSX (openpyxl) and Parquet (pyarrow), both streamed
+# --------------------------------------------------------------------------------------------
+
+XLSX_MAX_ROWS = 1_048_576  # a worksheet's limit, header row included
+PARQUET_BATCH_CELLS = 500_000  # values per record batch: bounds memory whatever the shape
+EXTRA_HINT = "pip install 'disclosure-archive[export]'"
+
+
+class MissingExtraError(ImportError):
+    """An optional dependency of a file format is not installed (message says how to get it)."""
+
+
+def _require(module: str, fmt: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingExtraError(f"{fmt} export needs {module.split('.')[0]}: {EXTRA_HINT}") from None
+
+
+def whole(value: Any) -> Any:
+    """Whole floats as integers (table cells are stored as floats): 7 rather than 7.0."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def write_xlsx(path: str, header: list[str] | tuple[str, ...], rows: Iterator[Any],
+               sheet: str = "reports") -> int:
+    """Rows into an XLSX workbook in write-only mode (rows go to disk as they come).
+
+    A worksheet holds at most 1,048,576 rows; longer exports continue on ``sheet (2)`` …, each
+    with the header. Returns the number of data rows.
+    """
+    openpyxl = _require("openpyxl", "XLSX")
+    workbook = openpyxl.Workbook(write_only=True)
+    count = 0
+    worksheet = None
+    for row in rows:
+        if count % (XLSX_MAX_ROWS - 1) == 0:
+            number = count // (XLSX_MAX_ROWS - 1) + 1
+            worksheet = workbook.create_sheet(sheet if number == 1 else f"{sheet} ({number})")
+            worksheet.append(list(header))
+        worksheet.append([whole(value) for value in row])  # type: ignore[union-attr]
+        count += 1
+    if worksheet is None:
+        workbook.create_sheet(sheet).append(list(header))
+    workbook.save(path)
+    return count
+
+
+def _parquet_types(header: list[str] | tuple[str, ...]) -> list[Any]:
+    pa = _require("pyarrow", "Parquet")
+    known = {
+        "year": pa.int64(), "versions": pa.int64(), "value": pa.float64(),
+        "first_seen": pa.timestamp("us", tz="UTC"), "last_seen": pa.timestamp("us", tz="UTC"),
+    }
+    cells = set(header[len(DOCUMENT_COLUMNS):]) if list(header[:len(DOCUMENT_COLUMNS)]) == list(
+        DOCUMENT_COLUMNS) else set()
+    return [known.get(name, pa.float64() if name in cells else pa.string()) for name in header]
+
+
+def write_parquet(path: str, header: list[str] | tuple[str, ...], rows: Iterator[Any]) -> int:
+    """Rows into a Parquet file, one record batch at a time (memory bounded by the batch).
+
+    Cells are float64 (blank = null), year and versions int64, first/last seen UTC timestamps,
+    the rest strings. Returns the number of rows.
+    """
+    pa = _require("pyarrow", "Parquet")
+    parquet = _require("pyarrow.parquet", "Parquet")
+    types = _parquet_types(header)
+    schema = pa.schema([pa.field(name, kind) for name, kind in zip(header, types)])
+    stamps = [i for i, kind in enumerate(types) if pa.types.is_timestamp(kind)]
+    per_batch = max(1, PARQUET_BATCH_CELLS // len(header))
+    count = 0
+    with parquet.ParquetWriter(path, schema, compression="zstd") as writer:
+        batch: list[list[Any]] = []
+        for row in rows:
+            row = list(row)
+            for i in stamps:
+                if isinstance(row[i], str):
+                    row[i] = datetime.fromisoformat(row[i])
+            batch.append(row)
+            if len(batch) >= per_batch:
+                count += _write_batch(writer, schema, batch)
+                batch = []
+        count += _write_batch(writer, schema, batch)
+    return count
+
+
+def _write_batch(writer: Any, schema: Any, batch: list[list[Any]]) -> int:
+    import pyarrow as pa
+
+    if not batch:
+        return 0
+    columns = list(zip(*batch))
+    arrays = [pa.array(column, type=field.type) for column, field in zip(columns, schema)]
+    writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+    return len(batch)

@@ -2,10 +2,13 @@
 documents' current versions, working for Chinese text.
 
 SQLite: an FTS5 table ``narrative_fts`` with the trigram tokenizer (any substring of 3+
-characters is found through the index). It is derived data: ``sync_index`` adds rows for current
-versions it lacks and drops rows of versions no longer current, so it is cheap to call before
-every search. Terms shorter than 3 characters cannot use trigrams and fall back to a LIKE scan
-of the same table (``%`` and ``_`` escaped).
+characters is found through the index), one row per version with the version's id as its rowid.
+It is made with the schema (``create_search_index_in``, idempotent: it also fills in versions it
+lacks) and kept current by the archive writer, which indexes each new version in the same
+transaction, so searching never writes. Searches join it to the documents' current versions.
+Terms shorter than 3 characters cannot use trigrams and fall back to a LIKE scan of the same
+table (``%`` and ``_`` escaped). An archive made before the index existed is searched with the
+same LIKE over the versions' report JSON (correct, slower) until a writing command builds it.
 
 PostgreSQL: for now no index; the search is an ILIKE scan of the sections inside the versions'
 report JSON (correct, but linear in the archive's size).
@@ -14,12 +17,12 @@ report JSON (correct, but linear in the archive's size).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, column, or_, select, table, text
+from sqlalchemy import Connection, Engine, String, or_, select, text
 
 from parsers.report import SECTION_KEYS
-from storage.database import WRITE_OPTION
 from storage.models import Document, Version
 
 FTS_TABLE = "narrative_fts"
@@ -57,54 +60,112 @@ def snippet(text_: str, term: str, radius: int = SNIPPET_RADIUS) -> str:
     return ("…" if start else "") + piece + ("…" if end < len(text_) else "")
 
 
-def sync_index(engine: Engine) -> int:
-    """Make ``narrative_fts`` hold exactly the current versions' sections; rows added."""
-    with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
-        with connection.begin():
-            connection.exec_driver_sql(
-                f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-                f"version_id UNINDEXED, {', '.join(SECTION_KEYS)}, tokenize='trigram')"
-            )
-            connection.exec_driver_sql(
-                f"DELETE FROM {FTS_TABLE} WHERE version_id NOT IN "
-                "(SELECT current_version_id FROM documents WHERE current_version_id IS NOT NULL)"
-            )
-            missing = connection.execute(
-                select(Version.id, Version.report)
-                .join(Document, Document.current_version_id == Version.id)
-                .where(Version.id.not_in(select(column("version_id")).select_from(table(FTS_TABLE))))
-            ).all()
-            insert = text(
-                f"INSERT INTO {FTS_TABLE} (version_id, {', '.join(SECTION_KEYS)}) "
-                f"VALUES (:version_id, {', '.join(':' + k for k in SECTION_KEYS)})"
-            )
-            rows = [
-                {"version_id": row.id} | {
-                    key: ((row.report or {}).get("sections") or {}).get(key) for key in SECTION_KEYS
-                }
-                for row in missing
-            ]
-            if rows:
-                connection.execute(insert, rows)
-    return len(rows)
+def _has_table(connection: Connection, name: str) -> bool:
+    return connection.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).first() is not None
+
+
+def has_search_index(connection: Connection) -> bool:
+    """Whether this archive has the trigram index (SQLite archives made with the schema)."""
+    return connection.dialect.name == "sqlite" and _has_table(connection, FTS_TABLE)
+
+
+def create_search_index_in(connection: Connection) -> None:
+    """Create ``narrative_fts`` if missing and index every version it lacks (SQLite only).
+
+    Idempotent and cheap on an index kept current by the writer; called with the schema
+    (inside its transaction), so it is also how an older archive gets its index.
+    """
+    if connection.dialect.name != "sqlite" or not _trigram_available(connection):
+        return
+    columns = [row[1] for row in connection.exec_driver_sql(f"PRAGMA table_info({FTS_TABLE})")]
+    if columns and "version_id" in columns:  # an earlier layout, filled on first search
+        connection.exec_driver_sql(f"DROP TABLE {FTS_TABLE}")
+    connection.exec_driver_sql(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+        f"{', '.join(SECTION_KEYS)}, tokenize='trigram')"
+    )
+    extracted = ", ".join(f"json_extract(report, '$.sections.{key}')" for key in SECTION_KEYS)
+    connection.exec_driver_sql(
+        f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(SECTION_KEYS)}) "
+        f"SELECT id, {extracted} FROM versions "
+        f"WHERE id NOT IN (SELECT rowid FROM {FTS_TABLE})"
+    )
+
+
+def _trigram_available(connection: Connection) -> bool:
+    import sqlite3
+
+    return sqlite3.sqlite_version_info >= (3, 34, 0)
+
+
+def index_versions_in(connection: Connection, versions: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """Index new versions (id, disclosure-report/1 dict) in the caller's write transaction.
+
+    Does nothing on PostgreSQL or on an archive without the index (a writer older than it
+    leaves it to ``create_search_index_in`` to catch up).
+    """
+    if not has_search_index(connection):
+        return
+    rows = [
+        (version_id, *(((report or {}).get("sections") or {}).get(key) for key in SECTION_KEYS))
+        for version_id, report in versions
+    ]
+    if rows:
+        marks = ", ".join("?" for _ in range(len(SECTION_KEYS) + 1))
+        connection.exec_driver_sql(
+            f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, {', '.join(SECTION_KEYS)}) "
+            f"VALUES ({marks})", rows,
+        )
+
+
+def _current_versions_join(source: str) -> str:
+    """FROM clause: ``source`` rows (aliased ``s``, key ``s.vid``) of current versions only."""
+    return (
+        f"FROM {source} JOIN versions ON versions.id = s.vid "
+        "JOIN documents ON documents.id = versions.document_id "
+        "AND documents.current_version_id = versions.id"
+    )
 
 
 def _sqlite_matches(connection: Connection, term: str, limit: int) -> list[tuple[int, dict[str, Any]]]:
+    if not has_search_index(connection):
+        return _sqlite_scan(connection, term, limit)
     if len(term) >= TRIGRAM:
         where = f"{FTS_TABLE} MATCH :match"  # a quoted FTS5 string: the term, literally
         params: dict[str, Any] = {"match": '"' + term.replace('"', '""') + '"'}
     else:
         where = " OR ".join(f"{key} LIKE :pattern ESCAPE '\\'" for key in SECTION_KEYS)
         params = {"pattern": like_pattern(term)}
+    source = (
+        f"(SELECT rowid AS vid, {', '.join(SECTION_KEYS)} FROM {FTS_TABLE} WHERE {where}) AS s"
+    )
     rows = connection.execute(
         text(
-            f"SELECT {FTS_TABLE}.version_id, "
-            f"{', '.join(FTS_TABLE + '.' + k for k in SECTION_KEYS)} FROM {FTS_TABLE} "
-            f"JOIN versions ON versions.id = {FTS_TABLE}.version_id WHERE {where} "
-            f"ORDER BY versions.agency, versions.year, {FTS_TABLE}.version_id LIMIT :limit"
+            f"SELECT s.vid, {', '.join('s.' + k for k in SECTION_KEYS)} "
+            f"{_current_versions_join(source)} "
+            "ORDER BY versions.agency, versions.year, s.vid LIMIT :limit"
         ).bindparams(**params, limit=limit)
     ).all()
-    return [(row.version_id, {k: getattr(row, k) for k in SECTION_KEYS}) for row in rows]
+    return [(row.vid, {k: getattr(row, k) for k in SECTION_KEYS}) for row in rows]
+
+
+def _sqlite_scan(connection: Connection, term: str, limit: int) -> list[tuple[int, dict[str, Any]]]:
+    """The same answer without the index: LIKE over the current versions' report JSON."""
+    extracted = ", ".join(
+        f"json_extract(versions.report, '$.sections.{key}') AS {key}" for key in SECTION_KEYS
+    )
+    where = " OR ".join(f"s.{key} LIKE :pattern ESCAPE '\\'" for key in SECTION_KEYS)
+    rows = connection.execute(
+        text(
+            f"SELECT s.vid, {', '.join('s.' + k for k in SECTION_KEYS)} FROM "
+            f"(SELECT versions.id AS vid, versions.agency, versions.year, {extracted} "
+            "FROM documents JOIN versions ON versions.id = documents.current_version_id) AS s "
+            f"WHERE {where} ORDER BY s.agency, s.year, s.vid LIMIT :limit"
+        ).bindparams(pattern=like_pattern(term), limit=limit)
+    ).all()
+    return [(row.vid, {k: getattr(row, k) for k in SECTION_KEYS}) for row in rows]
 
 
 def _postgres_matches(connection: Connection, term: str, limit: int) -> list[tuple[int, dict[str, Any]]]:
@@ -126,8 +187,6 @@ def search(engine: Engine, term: str, limit: int = 20) -> list[Hit]:
         raise SearchError("empty search term")
     if limit < 1:
         raise SearchError(f"--limit must be at least 1, not {limit}")
-    if engine.dialect.name == "sqlite":
-        sync_index(engine)
     with engine.connect() as connection:
         matcher = _sqlite_matches if engine.dialect.name == "sqlite" else _postgres_matches
         matches = matcher(connection, term, limit)

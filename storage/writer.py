@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from storage.models import UTCDateTime, CheckFinding, CrawlRun, Document, RawPage, RepostKey, TableCell, Version
 from storage.cells import CELL_COLUMNS, CHECK_COLUMNS
 from storage.pending import PendingRecord
+from storage.search import index_versions_in
 
 T = TypeVar("T")
 _CHUNK = 500  # keys per IN (...) list
@@ -254,6 +255,10 @@ def write_batch(connection: Connection, batch: Sequence[PendingRecord]) -> dict[
         connection, CheckFinding.__table__, ("version_id", *CHECK_COLUMNS),
         [(vid, *check) for pair, vid in new_version_ids.items()
          for check in first_of_pair[pair].checks],
+    )
+    index_versions_in(
+        connection,
+        [(vid, first_of_pair[pair].version_row["report"]) for pair, vid in new_version_ids.items()],
     )
 
     # 3. Not-modified answers: the version last archived from that URL was seen again.

@@ -21,23 +21,17 @@ def add_database_option(parser: Any) -> None:
 
 
 def open_archive(database: str | None) -> Any:
-    """An engine on an existing archive, with the readable views in place."""
+    """A read-only engine on an existing archive: a query can never write to it."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from storage.database import ArchiveMissingError, open_engine
-    from storage.views import create_views
 
     try:
-        engine = open_engine(database, create=False)
+        return open_engine(database, create=False, read_only=True)
     except ArchiveMissingError as error:
         raise CommandError(str(error)) from None
     except (SQLAlchemyError, ValueError) as error:
         raise CommandError(f"cannot open the archive: {first_line(error)}") from None
-    try:
-        create_views(engine)
-    except SQLAlchemyError:
-        pass  # a read-only archive is still queryable without its views
-    return engine
 
 
 def query_archive(

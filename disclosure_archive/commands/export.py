@@ -2,23 +2,27 @@
 
 JSON Lines: each record is the document's current version in the ``disclosure-report/1`` shape
 plus an ``archive`` key with what the archive knows of it (versions, first/last seen, reposts).
-CSV wide: one row per document, one column per table cell (``table.row.column``).
-CSV long: one row per table cell of each current version.
+CSV, XLSX and Parquet, wide: one row per document, one column per table cell
+(``table.row.column``); long: one row per table cell of each current version.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import csv
+import json
 import sys
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any, TextIO
 
-FORMATS: tuple[str, ...] = ("jsonl", "csv")
+from disclosure_archive.commands._archive import CommandError, fail, first_line, open_archive
+from disclosure_archive.commands._progress import PROGRESS_EVERY, with_progress
+
+FORMATS: tuple[str, ...] = ("jsonl", "csv", "xlsx", "parquet")
+BINARY_FORMATS: tuple[str, ...] = ("xlsx", "parquet")
 SHAPES: tuple[str, ...] = ("wide", "long")
-PROGRESS_EVERY = 1000
+
+__all__ = ["FORMATS", "PROGRESS_EVERY", "SHAPES", "register", "run", "with_progress"]
 
 
 def register(subparsers: Any) -> None:
@@ -28,17 +32,18 @@ def register(subparsers: Any) -> None:
         description=(
             "Print one line per archived document: its latest version in the "
             "disclosure-report/1 shape plus an 'archive' key (versions, first/last seen, reposts); "
-            "or CSV, wide (one row per document, a column per table cell) or long (a row per "
-            "cell). XLSX and Parquet are not supported yet (they need new dependencies)."
+            "or a table, wide (one row per document, a column per table cell) or long (a row per "
+            "cell), as CSV, XLSX or Parquet (XLSX and Parquet need --output and the 'export' "
+            "extra)."
         ),
     )
     parser.add_argument(
-        "--format", default="jsonl", choices=FORMATS,
-        help="output format (default: jsonl; XLSX and Parquet are not supported yet)",
+        "--format", default="jsonl", choices=FORMATS, help="output format (default: jsonl)",
     )
     parser.add_argument(
         "--shape", default="wide", choices=SHAPES,
-        help="CSV only: wide = a row per document, long = a row per table cell (default: wide)",
+        help="csv/xlsx/parquet: wide = a row per document, long = a row per table cell "
+             "(default: wide)",
     )
     parser.add_argument(
         "--database", metavar="URL", default=None,
@@ -53,78 +58,76 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from storage.database import ArchiveMissingError, open_engine
+    from storage.export import MissingExtraError
 
+    if args.format in BINARY_FORMATS and not args.output:
+        return fail("export", f"--format {args.format} writes a file: pass --output FILE")
     try:
-        engine = open_engine(args.database, create=False)
-    except ArchiveMissingError as error:
-        print(f"export: {error}", file=sys.stderr)
-        return 1
-    except (SQLAlchemyError, ValueError) as error:
-        print(f"export: cannot open the archive: {_first_line(error)}", file=sys.stderr)
-        return 1
+        engine = open_archive(args.database)
+    except CommandError as error:
+        return fail("export", str(error))
     try:
-        if args.output:
+        if args.format in BINARY_FORMATS:
+            count = _write_file(args, engine)
+        elif args.output:
             with open(args.output, "w", encoding="utf-8", newline="") as out:
                 count = _write(args, engine, out)
         else:
             count = _write(args, engine, sys.stdout)
+    except MissingExtraError as error:
+        return fail("export", str(error))
     except SQLAlchemyError as error:
-        print(f"export: reading the archive failed: {_first_line(error)}", file=sys.stderr)
-        return 1
+        return fail("export", f"reading the archive failed: {first_line(error)}")
+    except OSError as error:
+        return fail("export", f"cannot write {args.output}: {error.strerror or error}")
     finally:
         engine.dispose()
     if args.output:
-        unit = "cells" if args.format == "csv" and args.shape == "long" else "documents"
-        print(f"exported {count} {unit} to {args.output}", file=sys.stderr)
+        print(f"exported {count} {_unit(args)} to {args.output}", file=sys.stderr)
     return 0
 
 
+def _unit(args: argparse.Namespace) -> str:
+    return "cells" if args.format != "jsonl" and args.shape == "long" else "documents"
+
+
+def _table(args: argparse.Namespace, engine: Any) -> tuple[list[str], Iterable[Any]]:
+    """Header and (progress-reporting) rows of the wide or long table."""
+    from storage.export import LONG_COLUMNS, iter_long_rows, iter_wide_rows, wide_header
+
+    if args.shape == "wide":
+        return wide_header(), with_progress(iter_wide_rows(engine), "documents")
+    return list(LONG_COLUMNS), with_progress(iter_long_rows(engine), "cells")
+
+
 def _write(args: argparse.Namespace, engine: Any, out: TextIO) -> int:
-    from storage.export import (
-        LONG_COLUMNS, iter_documents, iter_long_rows, iter_wide_rows, wide_header,
-    )
+    from storage.export import iter_documents
 
     if args.format == "jsonl":
         return _write_jsonl(with_progress(iter_documents(engine), "documents"), out)
-    if args.shape == "wide":
-        return _write_csv(wide_header(), with_progress(iter_wide_rows(engine), "documents"), out)
-    return _write_csv(LONG_COLUMNS, with_progress(iter_long_rows(engine), "cells"), out)
+    return _write_csv(*_table(args, engine), out)
 
 
-def with_progress(
-    items: Iterable[Any], unit: str, stream: TextIO | None = None, every: int = PROGRESS_EVERY
-) -> Iterator[Any]:
-    """Pass ``items`` through, printing count and rate every ``every`` items to ``stream``
-    (stderr) when it is a terminal; silent when it is piped or redirected."""
-    stream = stream if stream is not None else sys.stderr
-    if not stream.isatty():
-        yield from items
-        return
-    start = time.monotonic()
-    count = 0
-    for count, item in enumerate(items, 1):
-        yield item
-        if count % every == 0:
-            rate = count / max(time.monotonic() - start, 1e-9)
-            print(f"export: {count} {unit}, {rate:.0f}/s", file=stream, flush=True)
-    print(f"export: {count} {unit} done", file=stream, flush=True)
+def _write_file(args: argparse.Namespace, engine: Any) -> int:
+    from storage.export import write_parquet, write_xlsx
+
+    header, rows = _table(args, engine)
+    if args.format == "xlsx":
+        return write_xlsx(args.output, header, iter(rows), sheet="cells" if args.shape == "long" else "reports")
+    return write_parquet(args.output, header, iter(rows))
 
 
 def _write_csv(header: Iterable[str], rows: Iterable[Iterable[Any]], out: TextIO) -> int:
+    from storage.export import whole
+
     writer = csv.writer(out)
     writer.writerow(header)
     count = 0
     for row in rows:
-        writer.writerow(_number(value) for value in row)
+        writer.writerow(whole(value) for value in row)
         count += 1
     out.flush()
     return count
-
-
-def _number(value: Any) -> Any:
-    """Whole floats as integers (table cells are stored as floats): 7 rather than 7.0."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _write_jsonl(records: Any, out: TextIO) -> int:
@@ -135,8 +138,3 @@ def _write_jsonl(records: Any, out: TextIO) -> int:
         count += 1
     out.flush()
     return count
-
-
-def _first_line(error: Exception) -> str:
-    text = str(getattr(error, "orig", None) or error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
