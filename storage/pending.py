@@ -69,6 +69,8 @@ class PendingRecord:
     version_row: dict[str, Any] = field(default_factory=dict)
     cells: list[CellRow] = field(default_factory=list)
     checks: list[CheckRow] = field(default_factory=list)
+    # Set by reparse: the stored raw page this record re-reads (updated, not inserted again).
+    raw_page_id: int | None = None
 
     @property
     def failed(self) -> bool:

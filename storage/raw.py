@@ -19,6 +19,7 @@ class StoredPage:
     id: int
     run_id: int | None
     url: str
+    portal: str
     fetched_at: datetime
     http_status: int
     content_type: str | None

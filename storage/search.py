@@ -71,6 +71,14 @@ def has_search_index(connection: Connection) -> bool:
     return connection.dialect.name == "sqlite" and _has_table(connection, FTS_TABLE)
 
 
+def lacks_search_index(engine: Engine) -> bool:
+    """An SQLite archive made before the index: searches scan (see ``create_search_index_in``)."""
+    if engine.dialect.name != "sqlite":
+        return False
+    with engine.connect() as connection:
+        return not has_search_index(connection)
+
+
 def create_search_index_in(connection: Connection) -> None:
     """Create ``narrative_fts`` if missing and index every version it lacks (SQLite only).
 

@@ -356,9 +356,22 @@ def write_batch(connection: Connection, batch: Sequence[PendingRecord]) -> dict[
         ).rowcount
         counts[record.run_id].reposts += linked
 
-    # 6. Raw pages, then the run's counters.
-    if batch:
-        connection.execute(raw_pages.insert(), [r.page_row for r in batch])
+    # 6. Raw pages (re-parsed ones are updated in place), then the run's counters.
+    fresh = [r.page_row for r in batch if r.raw_page_id is None]
+    if fresh:
+        connection.execute(raw_pages.insert(), fresh)
+    reparsed = [r for r in batch if r.raw_page_id is not None]
+    if reparsed:
+        connection.execute(
+            update(raw_pages).where(raw_pages.c.id == bindparam("row_id")).values(
+                document_id=bindparam("new_document_id"), version_id=bindparam("new_version_id"),
+                parser_version=bindparam("new_parser_version"), parse_error=bindparam("new_error"),
+            ),
+            [{"row_id": r.raw_page_id, "new_document_id": r.page_row["document_id"],
+              "new_version_id": r.page_row["version_id"],
+              "new_parser_version": r.page_row["parser_version"],
+              "new_error": r.page_row["parse_error"]} for r in reparsed],
+        )
     _count(batch, counts, new_keys, first_of_key, new_pairs, first_of_pair, doc_ids)
     for run_id in sorted(counts):
         values = counts[run_id].as_dict()

@@ -29,17 +29,21 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storage.search import SEARCH_COLUMNS, SearchError, search
+    from storage.search import SEARCH_COLUMNS, SearchError, lacks_search_index, search
 
     try:
         limit = int(args.limit)
     except ValueError:
         return fail("search", f"--limit: not a number: {args.limit!r}")
+
+    def read(engine: Any) -> list[dict[str, Any]]:
+        if lacks_search_index(engine):
+            print("search: this archive has no search index yet, scanning every report "
+                  "(any writing command builds it, e.g. disclosure-archive reparse)", file=sys.stderr)
+        return [asdict(hit) for hit in search(engine, args.text, limit)]
+
     try:
-        hits = [asdict(hit) for hit in query_archive(
-            args.database, lambda engine: search(engine, args.text, limit),
-            user_errors=(SearchError,),
-        )]
+        hits = query_archive(args.database, read, user_errors=(SearchError,))
     except CommandError as error:
         return fail("search", str(error))
     if args.format == "json":
