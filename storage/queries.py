@@ -44,14 +44,16 @@ def list_reports(engine: Engine, where: ReportFilter) -> list[dict[str, Any]]:
             Document.first_seen, Document.last_seen, Version.checks_failed,
         )
         .join(Version, Version.id == Document.current_version_id)
-        .order_by(Version.agency, Version.year, Document.key)
+        .order_by(Document.agency, Document.year, Document.key)
     )
+    # Filters read the documents' copies of their current version's agency, year and template:
+    # the same values, in narrow rows, so only matching versions (wide rows) are read at all.
     if where.agency:
-        query = query.where(Version.agency.contains(where.agency, autoescape=True))
+        query = query.where(Document.agency.contains(where.agency, autoescape=True))
     if where.year is not None:
-        query = query.where(Version.year == where.year)
+        query = query.where(Document.year == where.year)
     if where.template:
-        query = query.where(Version.template == where.template)
+        query = query.where(Document.template == where.template)
     if where.portal:
         query = query.where(Document.portal == where.portal)
     if where.failing:

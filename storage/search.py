@@ -26,6 +26,10 @@ from parsers.report import SECTION_KEYS
 from storage.models import Document, Version
 
 FTS_TABLE = "narrative_fts"
+VOCAB_TABLE = "narrative_vocab"  # fts5vocab over it: the trigrams, for terms under 3 characters
+# Appended to each indexed text so every character, the last ones too, starts some trigram:
+# a 1- or 2-character term is then found through the trigrams it begins (see _short_match).
+SENTINEL = "  "
 TRIGRAM = 3
 SNIPPET_RADIUS = 30
 SEARCH_COLUMNS: tuple[str, ...] = ("index_no", "agency", "year", "section", "snippet")
@@ -94,7 +98,12 @@ def create_search_index_in(connection: Connection) -> None:
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
         f"{', '.join(SECTION_KEYS)}, tokenize='trigram')"
     )
-    extracted = ", ".join(f"json_extract(report, '$.sections.{key}')" for key in SECTION_KEYS)
+    connection.exec_driver_sql(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {VOCAB_TABLE} USING fts5vocab({FTS_TABLE}, 'row')"
+    )
+    extracted = ", ".join(
+        f"json_extract(report, '$.sections.{key}') || '{SENTINEL}'" for key in SECTION_KEYS
+    )
     connection.exec_driver_sql(
         f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(SECTION_KEYS)}) "
         f"SELECT id, {extracted} FROM versions "
@@ -117,7 +126,8 @@ def index_versions_in(connection: Connection, versions: Iterable[tuple[int, dict
     if not has_search_index(connection):
         return
     rows = [
-        (version_id, *(((report or {}).get("sections") or {}).get(key) for key in SECTION_KEYS))
+        (version_id, *(_indexed(((report or {}).get("sections") or {}).get(key))
+                       for key in SECTION_KEYS))
         for version_id, report in versions
     ]
     if rows:
@@ -128,35 +138,52 @@ def index_versions_in(connection: Connection, versions: Iterable[tuple[int, dict
         )
 
 
-def _current_versions_join(source: str) -> str:
-    """FROM clause: ``source`` rows (aliased ``s``, key ``s.vid``) of current versions only."""
-    return (
-        f"FROM {source} JOIN versions ON versions.id = s.vid "
-        "JOIN documents ON documents.id = versions.document_id "
-        "AND documents.current_version_id = versions.id"
-    )
+def _indexed(section: str | None) -> str | None:
+    return section + SENTINEL if section else section
+
+
+def _short_match(connection: Connection, term: str) -> str | None:
+    """An FTS5 query for a 1-2 character term: every trigram beginning with it, or None."""
+    low = term.lower()  # the trigram tokenizer folds case
+    trigrams = connection.exec_driver_sql(
+        f"SELECT term FROM {VOCAB_TABLE} WHERE term >= ? AND term < ?", (low, low + "\U0010ffff")
+    ).scalars().all()
+    if not trigrams:
+        return None
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in trigrams)
 
 
 def _sqlite_matches(connection: Connection, term: str, limit: int) -> list[tuple[int, dict[str, Any]]]:
     if not has_search_index(connection):
         return _sqlite_scan(connection, term, limit)
     if len(term) >= TRIGRAM:
-        where = f"{FTS_TABLE} MATCH :match"  # a quoted FTS5 string: the term, literally
-        params: dict[str, Any] = {"match": '"' + term.replace('"', '""') + '"'}
+        match: str | None = '"' + term.replace('"', '""') + '"'  # the term, literally
     else:
-        where = " OR ".join(f"{key} LIKE :pattern ESCAPE '\\'" for key in SECTION_KEYS)
-        params = {"pattern": like_pattern(term)}
-    source = (
-        f"(SELECT rowid AS vid, {', '.join(SECTION_KEYS)} FROM {FTS_TABLE} WHERE {where}) AS s"
-    )
-    rows = connection.execute(
+        match = _short_match(connection, term)
+    if match is None:
+        return []
+    # Rank the matching current versions first, then read the sections of the chosen few only.
+    chosen = connection.execute(
         text(
-            f"SELECT s.vid, {', '.join('s.' + k for k in SECTION_KEYS)} "
-            f"{_current_versions_join(source)} "
+            f"SELECT s.vid FROM (SELECT rowid AS vid FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH :match) AS s "
+            "JOIN versions ON versions.id = s.vid "
+            "JOIN documents ON documents.id = versions.document_id "
+            "AND documents.current_version_id = versions.id "
             "ORDER BY versions.agency, versions.year, s.vid LIMIT :limit"
-        ).bindparams(**params, limit=limit)
-    ).all()
-    return [(row.vid, {k: getattr(row, k) for k in SECTION_KEYS}) for row in rows]
+        ).bindparams(match=match, limit=limit)
+    ).scalars().all()
+    if not chosen:
+        return []
+    marks = ", ".join("?" for _ in chosen)
+    sections = {
+        row[0]: {k: (v[: -len(SENTINEL)] if v else v) for k, v in zip(SECTION_KEYS, row[1:])}
+        for row in connection.exec_driver_sql(
+            f"SELECT rowid, {', '.join(SECTION_KEYS)} FROM {FTS_TABLE} WHERE rowid IN ({marks})",
+            tuple(chosen),
+        )
+    }
+    return [(vid, sections[vid]) for vid in chosen]
 
 
 def _sqlite_scan(connection: Connection, term: str, limit: int) -> list[tuple[int, dict[str, Any]]]:
