@@ -67,8 +67,11 @@ def make_engine(url: URL, *, read_only: bool = False) -> Engine:
         _tune_sqlite(engine, read_only=read_only)
         return engine
     if read_only and url.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True,
-                             connect_args={"options": "-c default_transaction_read_only=on"})
+        given = url.query.get("options") or ()
+        options = [*([given] if isinstance(given, str) else given),
+                   "-c default_transaction_read_only=on"]
+        return create_engine(url.difference_update_query(["options"]), pool_pre_ping=True,
+                             connect_args={"options": " ".join(options)})
     return create_engine(url, pool_pre_ping=True)
 
 
