@@ -7,12 +7,13 @@ one read transaction so the output is a consistent snapshot even while a crawl i
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Text, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from storage.models import Document, Version
@@ -32,13 +33,48 @@ def iter_documents(engine: Engine, partition: int = PARTITION) -> Iterator[dict[
     seen bounds, repost_of ({key, url} of the document this one repeats, or null) and reposts
     (the documents that repeat this one).
     """
+    for row, reposts in _document_rows(engine, partition, raw=False):
+        record = dict(row.report)
+        record["archive"] = _archive_facts(row, reposts)
+        yield record
+
+
+def iter_document_lines(engine: Engine, partition: int = PARTITION) -> Iterator[str]:
+    """``iter_documents`` as JSON text (``ensure_ascii=False``), one string per document.
+
+    On SQLite the stored report text is used as it is (it was written by the same
+    ``json.dumps``) and only the ``archive`` object is encoded: the output is the same, without
+    decoding and re-encoding every report. Text stored with ``\\u`` escapes (archives written
+    before reports were stored as UTF-8) takes the slow path, as does PostgreSQL (JSONB).
+    """
+    if engine.dialect.name != "sqlite":
+        for record in iter_documents(engine, partition):
+            yield json.dumps(record, ensure_ascii=False)
+        return
+    for row, reposts in _document_rows(engine, partition, raw=True):
+        facts = _archive_facts(row, reposts)
+        stored: str = row.report
+        if "\\u" in stored or '"archive"' in stored or not stored.endswith("}") or stored == "{}":
+            record = json.loads(stored)
+            record["archive"] = facts
+            yield json.dumps(record, ensure_ascii=False)
+        else:
+            yield stored[:-1] + ', "archive": ' + json.dumps(facts, ensure_ascii=False) + "}"
+
+
+def _document_rows(
+    engine: Engine, partition: int, *, raw: bool
+) -> Iterator[tuple[Any, list[dict[str, str]]]]:
+    """(row, reposts) per document in id order, in one read transaction; ``raw``: the report
+    as its stored JSON text instead of a dict."""
     original = aliased(Document)
     repost = aliased(Document)
+    report = type_coerce(Version.report, Text()).label("report") if raw else Version.report
     query = (
         select(
             Document.id, Document.key, Document.key_kind, Document.index_no, Document.url,
             Document.portal, Document.version_count, Document.first_seen, Document.last_seen,
-            Version.report, Version.content_hash, Version.parser_version,
+            report, Version.content_hash, Version.parser_version,
             Version.first_seen.label("version_first_seen"),
             Version.last_seen.label("version_last_seen"),
             original.key.label("original_key"), original.url.label("original_url"),
@@ -61,12 +97,11 @@ def iter_documents(engine: Engine, partition: int = PARTITION) -> Iterator[dict[
                 ):
                     reposts[of_id].append({"key": key, "url": url})
                 for row in rows:
-                    yield _export_record(row, reposts.get(row.id, []))
+                    yield row, reposts.get(row.id, [])
 
 
-def _export_record(row: Any, reposts: list[dict[str, str]]) -> dict[str, Any]:
-    record = dict(row.report)
-    record["archive"] = {
+def _archive_facts(row: Any, reposts: list[dict[str, str]]) -> dict[str, Any]:
+    return {
         "key": row.key,
         "key_kind": row.key_kind,
         "index_no": row.index_no,
@@ -85,7 +120,6 @@ def _export_record(row: Any, reposts: list[dict[str, str]]) -> dict[str, Any]:
         ),
         "reposts": reposts,
     }
-    return record
 
 
 # --------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from disclosure_archive.cli import main
 from replica.server import ReplicaConfig, RunningReplica, serve_replica
 from storage.archive import Archive, FetchedPage
 from storage.database import open_engine
+from storage.export import iter_documents
 
 REPORTS = 80
 SEED = "query-over-crawl"
@@ -236,6 +237,11 @@ def test_export_every_format_carries_the_manifest_numbers(crawled, capsys, tmp_p
     records = {r["archive"]["index_no"]: r for r in map(json.loads, out.splitlines())}
     assert set(records) == set(current)
     assert all(numbers(records[k]) == numbers(current[k]["report"]) for k in current)
+    engine = open_engine(url, read_only=True)
+    try:  # the stored-text fast path gives exactly what encoding each document would
+        assert out.splitlines() == [json.dumps(d, ensure_ascii=False) for d in iter_documents(engine)]
+    finally:
+        engine.dispose()
 
     wide_csv, long_csv = tmp_path / "wide.csv", tmp_path / "long.csv"
     assert run(capsys, "export", "--format", "csv", "-o", str(wide_csv), "--database", url)[0] == 0
@@ -276,6 +282,18 @@ def test_export_every_format_carries_the_manifest_numbers(crawled, capsys, tmp_p
         table = parquet.read_table(pq)
         assert table.column_names == rows[0]
         assert [[as_text(v) for v in row.values()] for row in table.to_pylist()] == rows[1:]
+
+
+def test_jsonl_of_reports_stored_with_ascii_escapes_is_the_same(crawled, capsys, tmp_path) -> None:
+    copy = tmp_path / "escaped.db"
+    shutil.copy(crawled["path"], copy)
+    url = f"sqlite:///{copy}"
+    before = run(capsys, "export", "--database", url)[1]
+    with sqlite3.connect(copy) as connection:  # as archives written before UTF-8 storage hold them
+        for version_id, report in connection.execute("SELECT id, report FROM versions").fetchall():
+            connection.execute("UPDATE versions SET report = ? WHERE id = ?",
+                               (json.dumps(json.loads(report)), version_id))
+    assert run(capsys, "export", "--database", url)[1] == before
 
 
 def test_binary_formats_need_an_output_file(crawled, capsys) -> None:

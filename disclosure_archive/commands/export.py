@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
@@ -101,10 +100,10 @@ def _table(args: argparse.Namespace, engine: Any) -> tuple[list[str], Iterable[A
 
 
 def _write(args: argparse.Namespace, engine: Any, out: TextIO) -> int:
-    from storage.export import iter_documents
+    from storage.export import iter_document_lines
 
     if args.format == "jsonl":
-        return _write_jsonl(with_progress(iter_documents(engine), "documents"), out)
+        return _write_jsonl(with_progress(iter_document_lines(engine), "documents"), out)
     return _write_csv(*_table(args, engine), out)
 
 
@@ -130,10 +129,10 @@ def _write_csv(header: Iterable[str], rows: Iterable[Iterable[Any]], out: TextIO
     return count
 
 
-def _write_jsonl(records: Any, out: TextIO) -> int:
+def _write_jsonl(lines: Iterable[str], out: TextIO) -> int:
     count = 0
-    for record in records:
-        out.write(json.dumps(record, ensure_ascii=False))
+    for line in lines:
+        out.write(line)
         out.write("\n")
         count += 1
     out.flush()
