@@ -117,6 +117,9 @@ class Document(Base):
         CheckConstraint("key_kind IN ('index_no', 'url')", name="key_kind"),
         Index(None, "agency", "year"),
         Index(None, "repost_of_id"),
+        # "Is this version current?" from the version's side (search hits), covering the
+        # columns results are ordered by, so no document row is read.
+        Index(None, "current_version_id", "agency", "year"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -172,9 +175,13 @@ class TableCell(Base):
 
     __tablename__ = "table_cells"
     # SQLite: stored in primary-key order, one b-tree instead of a rowid table plus a key index.
-    # Queries reach cells through a version (the current one, mostly): the primary key serves
-    # them, so no second index slows down the ~200 inserts per version.
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    # Reading one version's cells uses the primary key. Sums of one cell over every report
+    # (``stats``) read the second index: all values of a (table, row, column) lie together in
+    # it, value included, instead of one b-tree seek per version into the wide primary key.
+    __table_args__ = (
+        Index(None, "table_key", "row_key", "column_key", "version_id", "value"),
+        {"sqlite_with_rowid": False},
+    )
 
     version_id: Mapped[int] = mapped_column(
         Id, ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True

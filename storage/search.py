@@ -167,10 +167,8 @@ def _sqlite_matches(connection: Connection, term: str, limit: int) -> list[tuple
         text(
             f"SELECT s.vid FROM (SELECT rowid AS vid FROM {FTS_TABLE} "
             f"WHERE {FTS_TABLE} MATCH :match) AS s "
-            "JOIN versions ON versions.id = s.vid "
-            "JOIN documents ON documents.id = versions.document_id "
-            "AND documents.current_version_id = versions.id "
-            "ORDER BY versions.agency, versions.year, s.vid LIMIT :limit"
+            "JOIN documents ON documents.current_version_id = s.vid "
+            "ORDER BY documents.agency, documents.year, s.vid LIMIT :limit"
         ).bindparams(match=match, limit=limit)
     ).scalars().all()
     if not chosen:
