@@ -220,6 +220,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=100_000, help="archive size (default 100000)")
     parser.add_argument("--db", metavar="PATH", help="reuse this SQLite archive instead of building")
     parser.add_argument("--no-export", action="store_true", help="time the queries only")
+    parser.add_argument("--no-queries", action="store_true", help="time the exports only")
     parser.add_argument("--no-small", action="store_true",
                         help="skip the 1/10-size archive (memory flatness check)")
     parser.add_argument("--long", action="store_true",
@@ -233,7 +234,8 @@ def main() -> None:
     database = archive_for(args.reports, args.db)
     count = documents_in(database)
     print(f"archive: {database} ({count} reports, {database.stat().st_size / 2**20:.0f} MB)")
-    report_queries(database)
+    if not args.no_queries:
+        report_queries(database)
     if args.no_export:
         return
     small = None if args.no_small or args.db else archive_for(max(1, args.reports // 10), None)

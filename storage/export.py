@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -170,7 +170,15 @@ def wide_header() -> list[str]:
 
 def iter_wide_rows(engine: Engine, partition: int = PARTITION) -> Iterator[list[Any]]:
     """One row per document (its current version) matching ``wide_header()``; blanks are None."""
-    cells = cell_columns()
+    # The cell columns grouped by (table, row), so each row's dict is looked up once and its
+    # columns read by one C-level map: 100,000 reports x ~260 cells stay cheap.
+    groups: list[tuple[str, str, list[str]]] = []
+    for table, row_key, column in cell_columns():
+        if groups and groups[-1][:2] == (table, row_key):
+            groups[-1][2].append(column)
+        else:
+            groups.append((table, row_key, [column]))
+    empty: dict[str, Any] = {}
     for record in iter_documents(engine, partition):
         facts = record["archive"]
         row: list[Any] = [
@@ -178,8 +186,10 @@ def iter_wide_rows(engine: Engine, partition: int = PARTITION) -> Iterator[list[
             record.get("template"), facts["url"], facts["versions"], facts["first_seen"],
             facts["last_seen"],
         ]
-        for table, row_key, column in cells:
-            row.append(((record.get(table) or {}).get(row_key) or {}).get(column))
+        tables = {key: record.get(key) or empty for key in ("proactive", "applications",
+                                                            "review_litigation")}
+        for table, row_key, columns in groups:
+            row.extend(map((tables[table].get(row_key) or empty).get, columns))
         yield row
 
 
@@ -231,6 +241,11 @@ def _require(module: str, fmt: str) -> Any:
 def whole(value: Any) -> Any:
     """Whole floats as integers (table cells are stored as floats): 7 rather than 7.0."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def whole_row(row: Iterable[Any]) -> list[Any]:
+    """``whole`` over a row, in one comprehension (the CSV writer calls it 26 million times)."""
+    return [int(v) if type(v) is float and v.is_integer() else v for v in row]
 
 
 def write_xlsx(path: str, header: list[str] | tuple[str, ...], rows: Iterator[Any],

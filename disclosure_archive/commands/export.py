@@ -117,13 +117,13 @@ def _write_file(args: argparse.Namespace, engine: Any) -> int:
 
 
 def _write_csv(header: Iterable[str], rows: Iterable[Iterable[Any]], out: TextIO) -> int:
-    from storage.export import whole
+    from storage.export import whole_row
 
     writer = csv.writer(out)
     writer.writerow(header)
     count = 0
     for row in rows:
-        writer.writerow(whole(value) for value in row)
+        writer.writerow(whole_row(row))
         count += 1
     out.flush()
     return count
