@@ -104,11 +104,12 @@ def table_stats(engine: Engine, query: StatsQuery) -> list[dict[str, Any]]:
     statement = _current_cells(select(*columns), query, row_keys).group_by(group).order_by(group)
     with engine.connect() as connection:
         result = connection.execute(statement).all()
+    with_base = query.share_of is not None
     out: list[dict[str, Any]] = []
-    for row in result:
-        base = row.base if query.share_of is not None else None
-        share = row.value / base if row.value is not None and base else None
-        out.append({"group": row.group, "value": row.value, "reports": row.reports,
+    for group, value, reports, *rest in result:
+        base = rest[0] if with_base else None
+        share = value / base if value is not None and base else None
+        out.append({"group": group, "value": value, "reports": reports,
                     "base": base, "share": share})
     return out
 
