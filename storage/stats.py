@@ -106,10 +106,10 @@ def table_stats(engine: Engine, query: StatsQuery) -> list[dict[str, Any]]:
         result = connection.execute(statement).all()
     with_base = query.share_of is not None
     out: list[dict[str, Any]] = []
-    for group, value, reports, *rest in result:
+    for name, total, counted, *rest in result:
         base = rest[0] if with_base else None
-        share = value / base if value is not None and base else None
-        out.append({"group": group, "value": value, "reports": reports,
+        share = total / base if total is not None and base else None
+        out.append({"group": name, "value": total, "reports": counted,
                     "base": base, "share": share})
     return out
 
