@@ -60,7 +60,9 @@ class StatsQuery:
     year: int | None = None
     agency: str | None = None  # substring
     portal: str | None = None
-    originals_only: bool = False  # leave out reposts (copies of a report archived elsewhere)
+    # Leave out reposts (copies of a report archived elsewhere): counting both would add one
+    # agency's numbers twice.
+    originals_only: bool = True
 
     def validated(self) -> StatsQuery:
         """The query with its column resolved; StatsKeyError on any key the template lacks."""

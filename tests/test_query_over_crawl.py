@@ -138,9 +138,13 @@ def test_history_after_an_edited_recrawl_lists_exactly_the_changed_numbers(crawl
 # ---- stats ----------------------------------------------------------------------------------------
 
 
-def _sums(current: dict[str, dict[str, Any]], by: str, row: str) -> dict[Any, float]:
+def _sums(current: dict[str, dict[str, Any]], by: str, row: str,
+          *, reposts: bool = False) -> dict[Any, float]:
+    """Sums over the replica's reports, each counted once unless ``reposts``."""
     sums: dict[Any, float] = defaultdict(float)
     for record in current.values():
+        if record["repost_of"] is not None and not reposts:
+            continue
         value = cell(record["report"], "applications", row, "total")
         if value is not None:
             sums[record[by]] += value
@@ -154,13 +158,20 @@ def test_stats_sums_by_year_and_shares_by_agency_match_the_manifest(crawled, cap
     assert code == 0
     got = {row["group"]: row["value"] for row in json.loads(out)["groups"]}
     assert got == pytest.approx(dict(_sums(current, "year", "granted")))
+    code, out, _ = run(capsys, "stats", "--row", "granted", "--by", "year", "--format", "json",
+                       "--include-reposts", "--database", url)
+    assert code == 0
+    with_reposts = {row["group"]: row["value"] for row in json.loads(out)["groups"]}
+    assert with_reposts == pytest.approx(dict(_sums(current, "year", "granted", reposts=True)))
+    assert with_reposts != got  # the replica reposts reports with applications granted
     code, out, _ = run(capsys, "stats", "--row", "withheld_security_stability", "--by", "agency",
                        "--share-of", "new_received", "--format", "json", "--database", url)
     assert code == 0
     rows = {row["group"]: row for row in json.loads(out)["groups"]}
     withheld = _sums(current, "agency", "withheld_security_stability")
     received = _sums(current, "agency", "new_received")
-    assert set(rows) == {r["agency"] for r in current.values() if r["template"] != "none"}
+    assert set(rows) == {r["agency"] for r in current.values()
+                         if r["template"] != "none" and r["repost_of"] is None}
     for agency, row in rows.items():
         assert row["base"] == (pytest.approx(received[agency]) if agency in received else None)
         if received.get(agency):

@@ -30,6 +30,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--share-of", metavar="ROW", help="also give value / sum of this row")
     parser.add_argument("--year", help="only this report year")
     parser.add_argument("--agency", metavar="TEXT", help="agency name contains TEXT")
+    parser.add_argument("--include-reposts", action="store_true",
+                        help="also count reposts (copies of a report published on another portal); "
+                             "by default each report is counted once")
     parser.add_argument("--format", default="table", choices=FORMATS, help="output format (default: table)")
     add_database_option(parser)
     parser.set_defaults(func=run)
@@ -43,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         return fail("stats", f"--year: not a year: {args.year!r}")
     query = StatsQuery(table=args.table, row=args.row, column=args.column, by=args.by,
-                       share_of=args.share_of, year=year, agency=args.agency)
+                       share_of=args.share_of, year=year, agency=args.agency,
+                       originals_only=not args.include_reposts)
     try:
         query = query.validated()
     except StatsKeyError as error:
