@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 
 from storage.models import Base
@@ -102,18 +102,30 @@ def _tune_sqlite(engine: Engine, *, read_only: bool = False) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def has_schema(engine: Engine) -> bool:
+def has_schema(bind: Engine | Connection) -> bool:
     """Whether the archive's tables exist in the database."""
-    with engine.connect() as connection:
+    if isinstance(bind, Connection):
+        return inspect(bind).has_table("documents")
+    with bind.connect() as connection:
         return inspect(connection).has_table("documents")
 
 
+def lock_schema(connection: Connection) -> None:
+    """Serialise schema changes between processes (PostgreSQL; SQLite's write lock already does)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+
+
 def create_schema(engine: Engine) -> None:
-    """Create missing tables; safe when several processes open a fresh database at once."""
+    """Create missing tables; safe when several processes open a fresh database at once.
+
+    A fresh database is stamped at the newest migration, so a later ``db upgrade`` is a no-op;
+    an existing archive is left for ``db upgrade`` to adopt and migrate.
+    """
     with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
         with connection.begin():
-            if engine.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+            lock_schema(connection)
+            fresh = not has_schema(connection)
             Base.metadata.create_all(connection)
             from storage.views import create_views_in  # views read the models: import late
 
@@ -121,6 +133,10 @@ def create_schema(engine: Engine) -> None:
             from storage.search import create_search_index_in
 
             create_search_index_in(connection)
+            if fresh:
+                from storage.migrate import stamp_in  # alembic only when a schema is made
+
+                stamp_in(connection, "head")
 
 
 def open_engine(

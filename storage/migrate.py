@@ -1,0 +1,89 @@
+"""Schema migrations of the archive (Alembic), configured in code so no alembic.ini is needed.
+
+``upgrade`` also adopts archives made before migrations existed: tables present but no
+``alembic_version`` means the initial schema, so it is stamped at ``INITIAL_REVISION`` first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
+
+from storage.database import (
+    WRITE_OPTION,
+    has_schema,
+    lock_schema,
+    make_engine,
+    resolve_url,
+)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+INITIAL_REVISION = "0001"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def stamp_in(connection: Connection, revision: str = "head") -> None:
+    """Record ``revision`` as the schema's state, inside the caller's transaction."""
+    script = ScriptDirectory.from_config(alembic_config())
+    MigrationContext.configure(connection).stamp(script, revision)
+
+
+def _current_in(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _run(database_url: str | None, action: str, revision: str) -> None:
+    engine: Engine = make_engine(resolve_url(database_url))
+    try:
+        with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
+            with connection.begin():
+                lock_schema(connection)
+                if _current_in(connection) is None and has_schema(connection):
+                    stamp_in(connection, INITIAL_REVISION)
+                config = alembic_config(connection)
+                if action == "upgrade":
+                    command.upgrade(config, revision)
+                else:
+                    command.downgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+def upgrade(database_url: str | None, revision: str = "head") -> None:
+    """Create or update the archive's schema up to ``revision``."""
+    _run(database_url, "upgrade", revision)
+
+
+def downgrade(database_url: str | None, revision: str) -> None:
+    """Take the schema back to ``revision`` (``base``: no archive tables left)."""
+    _run(database_url, "downgrade", revision)
+
+
+def current(database_url: str | None) -> str | None:
+    """The schema's recorded revision; None for an empty or never-stamped database."""
+    engine = make_engine(resolve_url(database_url))
+    try:
+        with engine.connect() as connection:
+            return _current_in(connection)
+    finally:
+        engine.dispose()
+
+
+__all__ = ["INITIAL_REVISION", "current", "downgrade", "head_revision", "stamp_in", "upgrade"]

@@ -1,0 +1,1 @@
+"""Alembic migrations of the archive schema; run them through ``storage.migrate``."""
