@@ -31,6 +31,10 @@ class ArchiveMissingError(Exception):
     """The archive named by a URL does not exist (no SQLite file, or no tables in the database)."""
 
 
+class ArchiveOutdatedError(Exception):
+    """The archive's schema is not the one this code writes: ``disclosure-archive db upgrade``."""
+
+
 def resolve_url(database_url: str | None = None) -> URL:
     """The explicit URL, else ``$DATABASE_URL``, else ``archive.db`` in the working directory.
 
@@ -117,26 +121,34 @@ def lock_schema(connection: Connection) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables; safe when several processes open a fresh database at once.
+    """Create the schema if missing; safe when several processes open a fresh database at once.
 
-    A fresh database is stamped at the newest migration, so a later ``db upgrade`` is a no-op;
-    an existing archive is left for ``db upgrade`` to adopt and migrate.
+    A fresh database gets the tables, the derived objects (``storage.extras``) and the stamp
+    of the newest migration, all in one transaction under the schema lock (SQLite: the write
+    lock taken by BEGIN IMMEDIATE; PostgreSQL: an advisory lock), so a process that waited
+    for the lock finds the whole schema or none. An existing archive must already be at that
+    revision (else ``ArchiveOutdatedError``: ``db upgrade`` migrates it); its derived objects are
+    made if missing.
     """
+    from storage import migrate  # alembic imported and revision files read before the lock
+    from storage.extras import create_extras_in
+
+    head = migrate.head_revision()
     with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
         with connection.begin():
             lock_schema(connection)
-            fresh = not has_schema(connection)
+            if has_schema(connection):
+                current = migrate.revision_in(connection) or migrate.INITIAL_REVISION
+                if current != head:
+                    raise ArchiveOutdatedError(
+                        f"the archive's schema is at revision {current}, this version writes "
+                        f"{head}: run `disclosure-archive db upgrade` first"
+                    )
+                create_extras_in(connection)
+                return
             Base.metadata.create_all(connection)
-            from storage.views import create_views_in  # views read the models: import late
-
-            create_views_in(connection)
-            from storage.search import create_search_index_in
-
-            create_search_index_in(connection)
-            if fresh:
-                from storage.migrate import stamp_in  # alembic only when a schema is made
-
-                stamp_in(connection, "head")
+            create_extras_in(connection)
+            migrate.stamp_in(connection, head)
 
 
 def open_engine(

@@ -2,10 +2,13 @@
 
 ``upgrade`` also adopts archives made before migrations existed: tables present but no
 ``alembic_version`` means the initial schema, so it is stamped at ``INITIAL_REVISION`` first.
+Migrations touch tables only: the derived objects of ``storage.extras`` (views, indexes built
+from the tables) are dropped before any revision runs and made again once the schema is at head.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -33,35 +36,53 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@cache
+def _scripts() -> ScriptDirectory:
+    """The revision files, read once per process."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest revision."""
+    head = _scripts().get_current_head()
     assert head is not None
     return head
 
 
 def stamp_in(connection: Connection, revision: str = "head") -> None:
     """Record ``revision`` as the schema's state, inside the caller's transaction."""
-    script = ScriptDirectory.from_config(alembic_config())
-    MigrationContext.configure(connection).stamp(script, revision)
+    MigrationContext.configure(connection).stamp(_scripts(), revision)
 
 
-def _current_in(connection: Connection) -> str | None:
+def revision_in(connection: Connection) -> str | None:
+    """The revision recorded in the database of ``connection``; None when never stamped."""
     return MigrationContext.configure(connection).get_current_revision()
 
 
 def _run(database_url: str | None, action: str, revision: str) -> None:
+    from storage.extras import create_extras_in, drop_extras_in
+
+    head = head_revision()
     engine: Engine = make_engine(resolve_url(database_url))
     try:
         with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
             with connection.begin():
                 lock_schema(connection)
-                if _current_in(connection) is None and has_schema(connection):
+                current = revision_in(connection)
+                if current is None and has_schema(connection):
                     stamp_in(connection, INITIAL_REVISION)
+                    current = INITIAL_REVISION
+                if action == "upgrade" and current == head and revision in ("head", head):
+                    create_extras_in(connection)  # nothing to migrate; extras added since
+                    return
+                drop_extras_in(connection)
                 config = alembic_config(connection)
                 if action == "upgrade":
                     command.upgrade(config, revision)
                 else:
                     command.downgrade(config, revision)
+                if revision_in(connection) == head:
+                    create_extras_in(connection)
     finally:
         engine.dispose()
 
@@ -81,9 +102,12 @@ def current(database_url: str | None) -> str | None:
     engine = make_engine(resolve_url(database_url))
     try:
         with engine.connect() as connection:
-            return _current_in(connection)
+            return revision_in(connection)
     finally:
         engine.dispose()
 
 
-__all__ = ["INITIAL_REVISION", "current", "downgrade", "head_revision", "stamp_in", "upgrade"]
+__all__ = [
+    "INITIAL_REVISION", "current", "downgrade", "head_revision", "revision_in", "stamp_in",
+    "upgrade",
+]

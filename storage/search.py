@@ -111,6 +111,14 @@ def create_search_index_in(connection: Connection) -> None:
     )
 
 
+def drop_search_index_in(connection: Connection) -> None:
+    """Drop the index (derived from versions, so ``create_search_index_in`` rebuilds it whole)."""
+    if connection.dialect.name != "sqlite":
+        return
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {VOCAB_TABLE}")
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+
+
 def _trigram_available(connection: Connection) -> bool:
     import sqlite3
 

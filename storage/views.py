@@ -133,3 +133,9 @@ def _drop_if_outdated(connection: Connection, name: str, body: str) -> None:
     ).scalar()
     if stored is not None and not stored.endswith(body):
         connection.exec_driver_sql(f"DROP VIEW {name}")
+
+
+def drop_views_in(connection: Connection) -> None:
+    """Drop the views that exist, in the caller's transaction (before the tables they read change)."""
+    for name in reversed(VIEW_NAMES):
+        connection.exec_driver_sql(f"DROP VIEW IF EXISTS {name}")

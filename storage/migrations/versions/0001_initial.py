@@ -1,7 +1,12 @@
-"""The initial archive schema: every table of storage.models as first released, and the views.
+"""The initial archive schema: every table of storage.models as first released.
 
 The foreign key from documents to their current version closes a cycle (versions reference
-documents), so it is added once both tables exist; batch mode lets SQLite do that too.
+documents). It is declared the way the model declares it (``use_alter``), so this revision
+emits the same DDL as ``Base.metadata.create_all`` on each dialect: SQLite, which has no ALTER
+for constraints and allows forward references, gets it inline in CREATE TABLE documents;
+PostgreSQL gets it by ALTER TABLE once versions exists. No table is ever rebuilt.
+The views and other derived objects are not made here: ``storage.migrate`` makes them
+(``storage.extras``) whenever a migration reaches head.
 
 Revision ID: 0001
 Revises:
@@ -15,8 +20,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
-
-from storage.views import VIEW_NAMES, create_views_in
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -60,6 +63,7 @@ def upgrade() -> None:
     sa.Column('first_seen', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_seen', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("key_kind IN ('index_no', 'url')", name=op.f('ck_documents_key_kind')),
+    sa.ForeignKeyConstraint(['current_version_id'], ['versions.id'], name=op.f('fk_documents_current_version_id_versions'), use_alter=True),
     sa.ForeignKeyConstraint(['repost_of_id'], ['documents.id'], name=op.f('fk_documents_repost_of_id_documents')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_documents')),
     sa.UniqueConstraint('key', name=op.f('uq_documents_key'))
@@ -94,9 +98,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_versions_agency_year'), 'versions', ['agency', 'year'], unique=False)
     op.create_index(op.f('ix_versions_tables_hash'), 'versions', ['tables_hash'], unique=False)
-    with op.batch_alter_table('documents') as batch:
-        batch.create_foreign_key(
-            op.f('fk_documents_current_version_id_versions'), 'versions',
+    if _alters_constraints():
+        op.create_foreign_key(
+            op.f('fk_documents_current_version_id_versions'), 'documents', 'versions',
             ['current_version_id'], ['id'],
         )
     op.create_table('check_findings',
@@ -148,12 +152,14 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('version_id', 'table_key', 'row_key', 'column_key', name=op.f('pk_table_cells')),
     sqlite_with_rowid=False
     )
-    create_views_in(op.get_bind())
+
+
+def _alters_constraints() -> bool:
+    """Whether the dialect adds a use_alter foreign key by ALTER TABLE (not inline)."""
+    return bool(op.get_bind().dialect.supports_alter)
 
 
 def downgrade() -> None:
-    for name in reversed(VIEW_NAMES):
-        op.execute(f"DROP VIEW IF EXISTS {name}")
     op.drop_table('table_cells')
     op.drop_index(op.f('ix_raw_pages_version_id'), table_name='raw_pages')
     op.drop_index(op.f('ix_raw_pages_url'), table_name='raw_pages')
@@ -162,8 +168,10 @@ def downgrade() -> None:
     op.drop_table('raw_pages')
     op.drop_index(op.f('ix_check_findings_rule_ok'), table_name='check_findings')
     op.drop_table('check_findings')
-    with op.batch_alter_table('documents') as batch:
-        batch.drop_constraint(op.f('fk_documents_current_version_id_versions'), type_='foreignkey')
+    if _alters_constraints():
+        op.drop_constraint(op.f('fk_documents_current_version_id_versions'), 'documents', type_='foreignkey')
+    else:  # the inline key goes with its table; unlink first so versions can go before it
+        op.execute("UPDATE documents SET current_version_id = NULL")
     op.drop_index(op.f('ix_versions_tables_hash'), table_name='versions')
     op.drop_index(op.f('ix_versions_agency_year'), table_name='versions')
     op.drop_table('versions')
