@@ -19,6 +19,11 @@ logger = logging.getLogger(__name__)
 
 STAT = "archive"
 
+# Signal: commit what the archive has buffered now. Receivers return how many records are
+# still uncommitted (0: everything recorded so far is in the database). Sent by components
+# that must not act before a record is durable (crawler.distributed acknowledges requests).
+archive_flush = object()
+
 
 class ArchivePipeline:
     """Records ``ReportPage`` items in the archive (``DATABASE_URL``) and yields their report dict.
@@ -37,7 +42,16 @@ class ArchivePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.commit, signal=archive_flush)
+        return pipeline
+
+    def commit(self) -> int:
+        """Write the archive's buffer now; records left uncommitted (0 when all are written)."""
+        if self.archive is None:
+            return 0
+        self.archive.flush()
+        return int(self.archive.pending)
 
     def open_spider(self) -> None:
         if not self.enabled:

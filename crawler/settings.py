@@ -84,6 +84,12 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.abort_request"
 DOWNLOADER_MIDDLEWARES = {"crawler.browser.BrowserRequestStats": 950}
 
+# One crawl shared by several workers through Redis (crawler/distributed.py): off unless
+# DISTRIBUTED = True and REDIS_URL are set; the add-on sets the scheduler and duplicate filter.
+ADDONS = {"crawler.distributed.Distributed": 0}
+DISTRIBUTED = False
+REDIS_URL = None
+
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no listening ports on the crawl machine
