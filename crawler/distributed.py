@@ -11,10 +11,10 @@ scrapy-redis's duplicate filter and a scheduler built on scrapy-redis's queue in
 - Nothing is lost with a worker. Taking a request from the queue moves it, in one Redis script,
   into the worker's in-flight hash; it leaves that hash only when the engine has finished with
   it (its callback's requests queued, its items through the pipelines) *and* the archive has
-  committed what it recorded. A worker refreshes a heartbeat key; when one stops beating (killed,
-  machine gone), the next worker to notice moves its in-flight requests back to the queue (one
-  script again, so only one worker does). A worker stopping cleanly gives back what it had not
-  finished.
+  committed what it recorded. A thread of each worker refreshes a heartbeat key (a thread, so a
+  reactor busy in a long database write still beats); when one stops beating (killed, machine
+  gone), the next worker to notice moves its in-flight requests back to the queue (one script
+  again, so only one worker does). A worker stopping cleanly gives back what it had not finished.
 - Workers stop when the frontier has been idle for ``DISTRIBUTED_IDLE_TIMEOUT`` seconds: the
   queue empty and no request in flight on any live worker.
 - Keys live under ``{DISTRIBUTED_KEY_PREFIX}:{spider}:{DISTRIBUTED_CRAWL_ID}``. Workers given the
@@ -37,6 +37,7 @@ import logging
 import os
 import re
 import socket
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -208,6 +209,33 @@ class ReliableQueue(PriorityQueue):
         return sum(pipe.execute()) // 2
 
 
+class Heartbeat(threading.Thread):
+    """Keeps a worker's ``alive`` key set while the process lives, whatever its reactor does."""
+
+    def __init__(self, server: Redis, key: str, timeout: float, interval: float) -> None:
+        super().__init__(name=f"heartbeat {key}", daemon=True)
+        self.server = server
+        self.key = key
+        self.ttl_ms = max(1000, int(timeout * 1000))
+        self.interval = max(0.05, min(interval, timeout / 4))
+        self.stopping = threading.Event()
+        self.beat()  # alive before the first request is taken
+
+    def beat(self) -> None:
+        self.server.set(self.key, str(time.time()), px=self.ttl_ms)
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.interval):
+            try:
+                self.beat()
+            except Exception:  # Redis away for a moment: try again next time
+                logger.warning("heartbeat to Redis failed", exc_info=True)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=5)
+
+
 class _EngineProbe:
     """The two engine internals the scheduler needs, with a fallback if they move."""
 
@@ -240,6 +268,7 @@ class RedisScheduler(RedisSchedulerBase):
     idle_since: float | None
     may_close: bool
     task: Any
+    heart: Heartbeat | None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -265,6 +294,7 @@ class RedisScheduler(RedisSchedulerBase):
         scheduler.idle_since = None
         scheduler.may_close = False
         scheduler.task = None
+        scheduler.heart = None
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
 
@@ -274,7 +304,9 @@ class RedisScheduler(RedisSchedulerBase):
         self.spider = spider
         self.queue = ReliableQueue(self.server, spider, self.keys, self.worker)
         self._take_over_previous_crawl()
-        self._beat()
+        self.heart = Heartbeat(self.server, self.keys.alive(self.worker), self.worker_timeout,
+                               self.tick_seconds)
+        self.heart.start()
         self.server.sadd(self.keys.workers, self.worker)
         stats = self.crawler.stats
         stats.set_value(f"{STAT}/worker", self.worker)
@@ -288,6 +320,8 @@ class RedisScheduler(RedisSchedulerBase):
         """Acknowledge what is done, give back what is not, and leave the crawl."""
         if self.task is not None and self.task.running:
             self.task.stop()
+        if self.heart is not None:
+            self.heart.stop()
         self._collect_finished()  # the engine has drained: normally all of them
         self._acknowledge()
         unfinished = list(self.popped)
@@ -354,7 +388,6 @@ class RedisScheduler(RedisSchedulerBase):
 
     def tick(self) -> None:
         try:
-            self._beat()
             self._collect_finished()
             self._acknowledge()
             self._recover_dead_workers()
@@ -362,10 +395,6 @@ class RedisScheduler(RedisSchedulerBase):
             self._refresh_ttl()
         except Exception:  # a Redis hiccup must not stop the heartbeat for good
             logger.exception("distributed tick failed")
-
-    def _beat(self) -> None:
-        ttl = max(1, int(round(self.worker_timeout)))
-        self.server.set(self.keys.alive(self.worker), str(time.time()), ex=ttl)
 
     def _collect_finished(self) -> None:
         """Entries whose request the engine no longer holds: processed, waiting for the archive.
