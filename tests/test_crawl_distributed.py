@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
@@ -23,7 +24,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from crawler.local import REPO_ROOT, scrapy_crawl_command
+from crawler.local import FAST_SETTINGS, REPO_ROOT, scrapy_crawl_command, settings_args
 from replica.faults import FaultConfig
 from replica.server import RunningReplica
 from tests.test_storage_support import _postgres_base_url, _with_search_path
@@ -247,3 +248,34 @@ def test_a_new_crawl_id_revisits_the_lists_and_drops_the_previous_crawls_keys(
     lists = [t for t in served(replica) if not t.startswith("GET /art/")]
     assert lists and max(served(replica).values()) == 1
     assert tuesday["archive/unchanged"] == 12  # every report fetched again, nothing new
+
+
+def test_worker_command_crawls_and_prints_its_share(
+    make_replica: Callable[..., RunningReplica], redis_url: str, key_prefix: str, tmp_path: Path,
+) -> None:
+    replica = make_replica(reports=8, seed=SEED)
+    done = subprocess.run(
+        [sys.executable, "-m", "disclosure_archive.commands.worker", "hangzhou",
+         "--redis", redis_url, "--crawl-id", "cli", "--idle-timeout", "2",
+         "--base-url", str(replica), "--columns", report_columns(replica),
+         "--database", f"sqlite:///{tmp_path / 'archive.db'}", "--log-file", str(tmp_path / "log"),
+         "-s", f"DISTRIBUTED_KEY_PREFIX={key_prefix}", "-s", "DISTRIBUTED_TICK=0.5",
+         *settings_args(FAST_SETTINGS)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    line = done.stdout.strip().splitlines()[-1]
+    assert " of crawl cli finished: 8 pages, 8 new documents, 8 new versions" in line, line
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--redis", "redis://127.0.0.1:1/0"], "cannot reach Redis at redis://127.0.0.1:1/0"),
+    (["--redis", "redis://127.0.0.1:1/0", "--crawl-id", "a b"], "DISTRIBUTED_CRAWL_ID 'a b'"),
+    (["--redis", "redis://127.0.0.1:1/0", "-s", "NOEQUALS"], "-s expects NAME=VALUE"),
+])
+def test_worker_command_refuses_bad_arguments_in_one_line(args: list[str], message: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "disclosure_archive.commands.worker", "hangzhou",
+                           *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("worker: ") and message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
