@@ -13,7 +13,7 @@ import argparse
 import random
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -53,7 +53,18 @@ def generated(serial: int, rng: random.Random) -> tuple[Report, FetchedPage]:
     return report, page
 
 
-def measure(url: str, count: int, batch_size: int) -> None:
+@dataclass(frozen=True)
+class WriteRates:
+    """Records per second: preparing only (no database), new documents, unchanged re-fetches."""
+
+    baseline: float
+    new: float
+    unchanged: float
+    page_bytes: int
+
+
+def write_rates(url: str, count: int, batch_size: int) -> WriteRates:
+    """Archive ``count`` generated reports twice into the (empty) archive at ``url``."""
     rng = random.Random(1)
     items = [generated(n, rng) for n in range(count)]
 
@@ -74,13 +85,18 @@ def measure(url: str, count: int, batch_size: int) -> None:
             rates.append(count / (time.perf_counter() - start))
             summary = archive.finish_run(run)
             assert summary.pages == count, summary
+    return WriteRates(baseline, rates[0], rates[1], len(items[0][1].body))
+
+
+def measure(url: str, count: int, batch_size: int) -> None:
+    rates = write_rates(url, count, batch_size)
     print(f"archive: {display_url(resolve_url(url))}  ({count} reports, batch {batch_size}, "
-          f"pages of {len(items[0][1].body) // 1000} KB)")
-    print(f"  baseline, prepare only (no database): {baseline:8.0f} records/s")
-    print(f"  new documents:                        {rates[0]:8.0f} records/s  "
-          f"(ratio to baseline {rates[0] / baseline:.2f})")
-    print(f"  unchanged re-fetches:                 {rates[1]:8.0f} records/s  "
-          f"(ratio to baseline {rates[1] / baseline:.2f})")
+          f"pages of {rates.page_bytes // 1000} KB)")
+    print(f"  baseline, prepare only (no database): {rates.baseline:8.0f} records/s")
+    print(f"  new documents:                        {rates.new:8.0f} records/s  "
+          f"(ratio to baseline {rates.new / rates.baseline:.2f})")
+    print(f"  unchanged re-fetches:                 {rates.unchanged:8.0f} records/s  "
+          f"(ratio to baseline {rates.unchanged / rates.baseline:.2f})")
 
 
 def main() -> None:
