@@ -107,6 +107,19 @@ def current(database_url: str | None) -> str | None:
         engine.dispose()
 
 
+def new_revision(revision_id: str, message: str) -> None:
+    """Autogenerate revision ``revision_id`` from the models' difference with ``$DATABASE_URL``."""
+    command.revision(alembic_config(), message, autogenerate=True, rev_id=revision_id)
+
+
+if __name__ == "__main__":  # python -m storage.migrate revision 0002 "what changed"
+    import sys
+
+    if len(sys.argv) != 4 or sys.argv[1] != "revision":
+        sys.exit('usage: python -m storage.migrate revision ID "message"')
+    new_revision(sys.argv[2], sys.argv[3])
+
+
 __all__ = [
     "INITIAL_REVISION", "current", "downgrade", "head_revision", "revision_in", "stamp_in",
     "upgrade",
