@@ -23,8 +23,8 @@ scrapy-redis's duplicate filter and a scheduler built on scrapy-redis's queue in
   worker of it is still alive); every key also expires ``DISTRIBUTED_KEY_TTL`` seconds after the
   crawl's last activity.
 - The spider's per-column counts (records listed against the totals the columns announce) are
-  per process; before a worker closes, they are summed over all workers of the crawl, so each
-  worker's completeness check judges the whole crawl.
+  per process: each worker publishes its own, and before it closes adopts the sums over all
+  workers of the crawl, so each worker's completeness check judges the whole crawl.
 
 The scheduler reads two attributes of Scrapy's engine that have no public accessor (the set of
 requests in progress, and the call that wakes the engine); ``_EngineProbe`` keeps both in one
@@ -267,6 +267,7 @@ class RedisScheduler(RedisSchedulerBase):
     finished: list[str]
     idle_since: float | None
     may_close: bool
+    counts_adopted: bool
     task: Any
     heart: Heartbeat | None
 
@@ -293,6 +294,7 @@ class RedisScheduler(RedisSchedulerBase):
         scheduler.finished = []  # entries finished, waiting for the archive's commit
         scheduler.idle_since = None
         scheduler.may_close = False
+        scheduler.counts_adopted = False
         scheduler.task = None
         scheduler.heart = None
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
@@ -388,6 +390,8 @@ class RedisScheduler(RedisSchedulerBase):
 
     def tick(self) -> None:
         try:
+            if not self.counts_adopted:  # before acknowledging what was counted
+                publish_column_counts(self.server, self.keys, self.spider, self.worker)
             self._collect_finished()
             self._acknowledge()
             self._recover_dead_workers()
@@ -472,7 +476,10 @@ class RedisScheduler(RedisSchedulerBase):
         """Stay open until the whole crawl's frontier has been idle long enough."""
         if not self.may_close:
             raise DontCloseSpider
-        share_column_counts(self.server, self.keys, spider, self.worker)
+        if not self.counts_adopted:
+            publish_column_counts(self.server, self.keys, spider, self.worker)
+            adopt_crawl_column_counts(self.server, self.keys, spider)
+            self.counts_adopted = True
 
     def has_pending_requests(self) -> bool:
         return len(self.queue) > 0
@@ -486,23 +493,33 @@ def _archive_committed(crawler: Crawler) -> bool:
     return all(result == 0 for _, result in results)
 
 
-def share_column_counts(server: Redis, keys: CrawlKeys, spider: Spider, worker: str) -> None:
-    """Sum the spider's per-column counts over the crawl's workers, into this worker's spider.
+def publish_column_counts(server: Redis, keys: CrawlKeys, spider: Spider, worker: str) -> None:
+    """Write this worker's per-column counts under its id (every tick, so a worker that dies
+    leaves what it counted up to its last acknowledgement)."""
+    listed = getattr(spider, "listed_by_column", None)
+    totals = getattr(spider, "total_by_column", None)
+    if not isinstance(listed, dict) or not isinstance(totals, dict):
+        return
+    mine = {f"listed|{worker}|{column}": count for column, count in listed.items()}
+    mine.update({f"total|{column}": total for column, total in totals.items()})
+    mine.update({f"stopped|{column}": 1 for column in getattr(spider, "stopped_columns", ())})
+    if mine:
+        server.hset(keys.columns, mapping=mine)
 
-    Each worker writes its own counts (records listed per column, the totals the columns
-    announced, columns whose paging stopped early) under its id; the spider then sees the
-    crawl's sums, so its completeness check in ``closed()`` judges the whole crawl.
+
+def adopt_crawl_column_counts(server: Redis, keys: CrawlKeys, spider: Spider) -> None:
+    """Replace the spider's per-column counts with the sums over every worker of the crawl.
+
+    The spider's completeness check in ``closed()`` (records listed against the totals the
+    columns announced, columns whose paging stopped early) then judges the whole crawl. A
+    worker that died after counting a list page whose lease came back counts it twice, which
+    can hide nothing: a shortfall is what the check looks for.
     """
     listed = getattr(spider, "listed_by_column", None)
     totals = getattr(spider, "total_by_column", None)
     if not isinstance(listed, dict) or not isinstance(totals, dict):
         return
     stopped = getattr(spider, "stopped_columns", None)
-    mine = {f"listed|{worker}|{column}": count for column, count in listed.items()}
-    mine.update({f"total|{column}": total for column, total in totals.items()})
-    mine.update({f"stopped|{column}": 1 for column in (stopped or ())})
-    if mine:
-        server.hset(keys.columns, mapping=mine)
     summed: dict[str, int] = {}
     for raw_name, raw_value in server.hgetall(keys.columns).items():
         name = raw_name.decode() if isinstance(raw_name, bytes) else raw_name

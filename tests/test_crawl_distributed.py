@@ -213,6 +213,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(
     stats = survivor.wait()
 
     assert stats.get("distributed/requeued", 0) >= 1  # the victim's leases came back
+    assert not stats.get("hanweb/columns_incomplete")  # its listing counted with the crawl's
     expected = manifest_reports(replica)
     keys, pages, versions = archived(postgres_url)
     assert keys == Counter(list(expected))  # nothing lost, nothing doubled
