@@ -326,8 +326,7 @@ class RedisScheduler(RedisSchedulerBase):
             self.heart.stop()
         self._collect_finished()  # the engine has drained: normally all of them
         self._acknowledge()
-        unfinished = list(self.popped)
-        if unfinished:  # stopped before finishing them: another worker will
+        if self.popped or self.finished:  # unfinished, or never committed: another worker will
             self.server.delete(self.keys.alive(self.worker))
             given = self.queue.give_back(self.worker)
             logger.info("worker %s gave back %d unfinished requests", self.worker, given)

@@ -39,6 +39,7 @@ class ArchivePipeline:
         self.archive: Any = None
         self.run_id: Any = None
         self.portal: str | None = None
+        self.uncommitted = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -49,7 +50,7 @@ class ArchivePipeline:
     def commit(self) -> int:
         """Write the archive's buffer now; records left uncommitted (0 when all are written)."""
         if self.archive is None:
-            return 0
+            return self.uncommitted
         self.archive.flush()
         return int(self.archive.pending)
 
@@ -110,5 +111,8 @@ class ArchivePipeline:
             self.crawler.stats.set_value(f"{STAT}/run_id", summary.run_id)
             logger.info("archive run %s: %s", self.run_id, summary)
         finally:
-            self.archive.close()
-            self.archive = None
+            archive, self.archive = self.archive, None
+            try:
+                archive.close()
+            finally:
+                self.uncommitted = archive.pending  # what a failed last write left unsaved
