@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
@@ -136,6 +137,36 @@ def start_worker(redis_url: str, key_prefix: str, postgres_url: str,
             worker.kill()
 
 
+def gate_until_workers_join(replica: RunningReplica, redis_url: str, key_prefix: str,
+                            count: int) -> None:
+    """Hold every answer of the replica until ``count`` workers have joined the crawl, so each
+    worker is running before there is any work to share (process start-up times vary)."""
+    from redis import Redis
+
+    gate = threading.Event()
+    respond = replica.portal.respond
+
+    def gated(*args: Any, **kwargs: Any) -> Any:
+        gate.wait(120)
+        return respond(*args, **kwargs)
+
+    replica.portal.respond = gated  # type: ignore[method-assign]
+    server = Redis.from_url(redis_url)
+
+    def watch() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not gate.is_set():
+            joined = sum(server.scard(key) for key in
+                         server.scan_iter(match=f"{key_prefix}:hangzhou:*:workers"))
+            if joined >= count:
+                gate.set()
+            time.sleep(0.05)
+        gate.set()
+        server.close()
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def archived(database_url: str) -> tuple[Counter[str], Counter[str], int]:
     """Documents by index number, raw pages by URL, and the number of versions."""
     engine = create_engine(database_url)
@@ -157,11 +188,11 @@ def served(replica: RunningReplica) -> Counter[str]:
 
 def test_two_workers_share_one_crawl_and_archive_every_report_once(
     make_replica: Callable[..., RunningReplica], start_worker: Callable[..., Worker],
-    postgres_url: str,
+    postgres_url: str, redis_url: str, key_prefix: str,
 ) -> None:
-    # Slow answers and one request at a time per worker: the crawl lasts long enough for both
-    # workers to be running whichever starts first.
+    # Slow answers and few requests in flight per worker: the work has to be shared.
     replica = make_replica(reports=REPORTS, seed=SEED, faults=FaultConfig(slow_ms=150))
+    gate_until_workers_join(replica, redis_url, key_prefix, 2)
     workers = [start_worker(name, replica, CONCURRENT_REQUESTS=2,
                             CONCURRENT_REQUESTS_PER_DOMAIN=2) for name in ("a", "b")]
     stats = [worker.wait() for worker in workers]
@@ -190,6 +221,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(
     from redis import Redis
 
     replica = make_replica(reports=REPORTS, seed=SEED, faults=FaultConfig(slow_ms=150))
+    gate_until_workers_join(replica, redis_url, key_prefix, 2)
     victim, survivor = (start_worker(name, replica, CONCURRENT_REQUESTS=3,
                                      CONCURRENT_REQUESTS_PER_DOMAIN=3)
                         for name in ("victim", "survivor"))
