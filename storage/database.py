@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 
-from storage.models import Base
+from storage.models import schema_metadata
 
 DEFAULT_DATABASE_URL = "sqlite:///archive.db"
 ENV_VAR = "DATABASE_URL"
@@ -146,7 +146,7 @@ def create_schema(engine: Engine) -> None:
                     )
                 create_extras_in(connection)
                 return
-            Base.metadata.create_all(connection)
+            schema_metadata().create_all(connection)
             create_extras_in(connection)
             migrate.stamp_in(connection, head)
 

@@ -83,6 +83,25 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def schema_metadata() -> MetaData:
+    """A fresh copy of the models' tables, for one ``create_all`` of the schema.
+
+    ``create_all`` on a database that can ALTER (PostgreSQL) adds the key closing the
+    documents ↔ versions cycle by ALTER TABLE, and SQLAlchemy then marks that constraint object
+    "never inline in CREATE TABLE" for good. On the shared ``Base.metadata`` the mark outlived
+    the call: a later ``create_all`` on SQLite in the same process (SQLite cannot ALTER, so it
+    renders every key inline) silently left the key out. Each creation therefore uses its own
+    copy, with the mark cleared, so SQLite and PostgreSQL always get the same keys.
+    """
+    copy = MetaData(naming_convention=NAMING_CONVENTION)
+    for table in Base.metadata.tables.values():
+        table.to_metadata(copy)
+    for table in copy.tables.values():
+        for constraint in table.foreign_key_constraints:
+            constraint._create_rule = None  # a mark copied from an earlier ALTER, if any
+    return copy
+
+
 class CrawlRun(Base):
     """One crawl of one portal by one spider, with what it added to the archive."""
 

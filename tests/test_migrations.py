@@ -2,8 +2,8 @@
 keeping every row, fresh databases opened by several processes at once, no model drift.
 
 Runs on SQLite and, when DISCLOSURE_TEST_POSTGRES_URL is set, on PostgreSQL (a fresh schema).
-The expected schema is what ``Base.metadata.create_all`` makes, read back with ``inspect``;
-the first release's schema is the frozen copy in ``tests/fixtures/archive_schema_0001.py``.
+The expected schema is what ``create_all`` of the models makes, read back with ``inspect``;
+the first release's schema is the frozen copy in ``tests/archive_schema_0001.py``.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import pytest
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, MetaData, create_engine, inspect, text
+from sqlalchemy import Engine, MetaData, create_engine, create_mock_engine, inspect, text
 
 from disclosure_archive.cli import main
 from storage import migrate
 from storage.archive import Archive
 from storage.database import ArchiveOutdatedError, make_engine, open_engine, resolve_url
-from storage.models import Base
+from storage.models import Base, schema_metadata
 from storage.views import VIEW_NAMES
 from tests.conftest import REPO_ROOT
 from tests.test_storage_support import (  # noqa: F401  (database_url is a fixture)
@@ -37,10 +37,11 @@ from tests.test_storage_support import (  # noqa: F401  (database_url is a fixtu
 )
 
 TABLES = set(Base.metadata.tables)
-FROZEN_0001 = REPO_ROOT / "tests" / "fixtures" / "archive_schema_0001.py"
+FROZEN_0001 = REPO_ROOT / "tests" / "archive_schema_0001.py"
 
 
 def _frozen_0001() -> ModuleType:
+    """The frozen schema, loaded afresh (create_all on PostgreSQL marks its constraint objects)."""
     spec = importlib.util.spec_from_file_location("archive_schema_0001", FROZEN_0001)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -86,7 +87,7 @@ def _archive_tables(engine: Engine) -> set[str]:
         return set(inspect(connection).get_table_names()) & TABLES
 
 
-def _reference_schema(url: str, metadata: MetaData = Base.metadata) -> dict[str, Any]:
+def _reference_schema(url: str, metadata: MetaData | None = None) -> dict[str, Any]:
     """What create_all alone makes, on the same dialect (in a separate database or schema)."""
     backend = resolve_url(url).get_backend_name()
     probe = f"reference_{uuid.uuid4().hex[:12]}"
@@ -100,7 +101,7 @@ def _reference_schema(url: str, metadata: MetaData = Base.metadata) -> dict[str,
         engine.dispose()
         engine = create_engine(resolve_url(url), connect_args={"options": f"-csearch_path={probe}"})
     try:
-        metadata.create_all(engine)
+        (metadata or schema_metadata()).create_all(engine)
         return _schema(engine)
     finally:
         if backend != "sqlite":
@@ -285,3 +286,20 @@ def test_processes_opening_a_fresh_database_at_once_make_one_schema_stamped_once
         assert _archive_tables(engine) == TABLES and _views(engine) == set(VIEW_NAMES)
     finally:
         engine.dispose()
+
+
+def test_a_schema_made_on_postgresql_first_keeps_every_key_on_sqlite(tmp_path: Path) -> None:
+    """create_all on a dialect that can ALTER marks the cycle-closing key "not inline" on the
+    constraint object; on the shared metadata that mark made a later SQLite schema in the same
+    process lose documents.current_version_id → versions (the test above then failed whenever a
+    PostgreSQL test had run first). Every schema is made from its own copy now."""
+    postgresql = create_mock_engine("postgresql+psycopg://", lambda *args, **kwargs: None)
+    Base.metadata.create_all(postgresql, checkfirst=False)  # marks the shared constraint
+    url = f"sqlite:///{tmp_path / 'archive.db'}"
+    open_engine(url).dispose()
+    engine = _engine(url)
+    try:
+        keys = _schema(engine)["documents"]["fk"]
+    finally:
+        engine.dispose()
+    assert ("fk_documents_current_version_id_versions", ("current_version_id",), "versions") in keys

@@ -2,7 +2,7 @@
 
 The foreign key from documents to their current version closes a cycle (versions reference
 documents). It is declared the way the model declares it (``use_alter``), so this revision
-emits the same DDL as ``Base.metadata.create_all`` on each dialect: SQLite, which has no ALTER
+emits the same DDL as ``create_all`` of the models on each dialect: SQLite, which has no ALTER
 for constraints and allows forward references, gets it inline in CREATE TABLE documents;
 PostgreSQL gets it by ALTER TABLE once versions exists. No table is ever rebuilt.
 The views and other derived objects are not made here: ``storage.migrate`` makes them
