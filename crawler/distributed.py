@@ -363,8 +363,10 @@ class RedisScheduler(RedisSchedulerBase):
     # ---- the queue ------------------------------------------------------------------------------
 
     def enqueue_request(self, request: Request) -> bool:
-        # A retry or redirect copies its parent's meta: the entry is the parent's, not its own.
+        # A retry or redirect copies its parent's meta: the entry is the parent's, not its own,
+        # and a browser page kept open by the parent cannot travel to another worker.
         request.meta.pop(ENTRY_META, None)
+        request.meta.pop("playwright_page", None)
         if not request.dont_filter and self.df.request_seen(request):
             self.df.log(request, self.spider)
             return False
