@@ -3,8 +3,10 @@ archive's write rate on PostgreSQL against SQLite.
 
 The replica adds ``--latency-ms`` (50) to every response, so a worker with a fixed number of
 requests in flight (``--concurrency``, the same for every worker in both runs) is bound by
-latency, as a crawl of a real portal is; a second worker should nearly double the rate. Each run
-archives into a fresh PostgreSQL schema through its own Redis keys (deleted afterwards).
+latency, as a crawl of a real portal is; a second worker should nearly double the rate. (Keep
+the concurrency low on small machines: with many requests in flight a worker is bound by the CPU
+parsing pages, and two workers on two cores then share that CPU instead.) Each run archives into
+a fresh PostgreSQL schema through its own Redis keys (deleted afterwards).
 
 Throughput is measured where every worker of a run is crawling: from the latest of the workers'
 first report pages to the earliest of their last ones (``raw_pages.fetched_at`` per worker run),
@@ -13,7 +15,7 @@ with 1 and 2 workers and their ratio (target: >= 1.7), then records per second w
 archive pipeline (``storage.benchmark``) into PostgreSQL and into SQLite, and their ratio.
 Usage::
 
-    .venv/bin/python benchmarks/distributed.py [--reports 1500] [--concurrency 4]
+    .venv/bin/python benchmarks/distributed.py [--reports 1500] [--concurrency 2]
         [--database postgresql+psycopg://postgres@127.0.0.1:5432/test]
         [--redis redis://127.0.0.1:6379/0]
 """
@@ -136,7 +138,7 @@ def main() -> int:
     parser.add_argument("--reports", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--latency-ms", type=int, default=50)
-    parser.add_argument("--concurrency", type=int, default=4,
+    parser.add_argument("--concurrency", type=int, default=2,
                         help="requests in flight per worker, the same in both runs")
     parser.add_argument("--database", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
                         help="a PostgreSQL database (each run gets a schema of its own)")
