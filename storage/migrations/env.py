@@ -15,12 +15,19 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def model_tables_only(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+    """Autogenerate compares the model tables only: the derived objects of ``storage.extras``
+    (the search index's virtual and shadow tables) are not the migrations' business."""
+    return type_ != "table" or name in target_metadata.tables
+
+
 def run_on(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=model_tables_only,
     )
     with context.begin_transaction():
         context.run_migrations()
