@@ -125,6 +125,13 @@ class CrawlRun(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     check_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     stats: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    # What a scheduled run needs to compare itself with the last one and to say why it failed:
+    mode: Mapped[str | None] = mapped_column(String(16))  # incremental | full
+    requests: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    reports_listed: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    blocked: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))  # challenges
+    alarms: Mapped[list[str] | None] = mapped_column(JSONDocument)  # one line per alarm
+    exit_code: Mapped[int | None] = mapped_column(Integer)
 
 
 class Document(Base):
