@@ -67,7 +67,12 @@ class StatsFile:
             raise NotConfigured
         extension = cls(crawler, path)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        # Written again when the engine stops: the alarms and exit code come after spider_closed.
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
+
+    def engine_stopped(self) -> None:
+        self.spider_closed(str(self.crawler.stats.get_value("finish_reason", "unfinished")))
 
     def spider_closed(self, reason: str) -> None:
         stats = dict(self.crawler.stats.get_stats())

@@ -79,6 +79,8 @@ class ArchivePipeline:
             return item
         if self.archive is not None:
             self._record(item)
+        if item.status == 304:
+            raise DropItem(f"{item.url}: not modified since archived", log_level="DEBUG")
         if item.report is None:
             raise DropItem(f"{item.url}: not archived as a report ({item.error})")
         return item.report.to_dict()

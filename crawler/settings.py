@@ -46,6 +46,16 @@ DOWNLOAD_TIMEOUT = 60
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Each retry waits RETRY_BACKOFF_BASE * 2 ** (attempt - 1) s, at most RETRY_BACKOFF_MAX.
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 60.0
+# (the middlewares: DOWNLOADER_MIDDLEWARES below)
+# --- anti-bot challenges (412 $_ts, 521 __jsl_clearance, wzws_cid): never parsed, never hammered.
+# Each challenge doubles the host's delay from ANTIBOT_BACKOFF_DELAY; after
+# ANTIBOT_MAX_CHALLENGES the host is not asked again this run.
+ANTIBOT_MAX_CHALLENGES = 3
+ANTIBOT_BACKOFF_DELAY = 30.0
+ANTIBOT_BACKOFF_MAX_DELAY = 600.0
 
 # --- output -------------------------------------------------------------------------------
 FEED_EXPORT_ENCODING = "utf-8"
@@ -55,7 +65,14 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.extensions.ProgressLine": 500,
     "crawler.extensions.StatsFile": 500,
+    "crawler.monitors.Monitors": 400,  # spidermon: alarms first, then the run's row
+    "crawler.runs.RunRecorder": 450,
 }
+# --- alarms (crawler/monitors.py): run when the engine stops; each prints one line.
+SPIDERMON_ENABLED = True
+SPIDERMON_ENGINE_STOP_MONITORS = ["crawler.monitors.CrawlAlarms"]
+ALARM_MAX_PARSE_FAILURES = 0.05  # share of report pages not fetched or not readable
+ALARM_MAX_CHECK_FAILURES = 0.5   # share of fetched reports whose sums do not hold
 
 # The archive: None means the DATABASE_URL environment variable, else sqlite:///archive.db.
 DATABASE_URL = None
@@ -82,7 +99,12 @@ PLAYWRIGHT_MAX_CONTEXTS = 1
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4  # open pages at once: each costs tens of MB
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.abort_request"
-DOWNLOADER_MIDDLEWARES = {"crawler.browser.BrowserRequestStats": 950}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.browser.BrowserRequestStats": 950,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.backoff.BackoffRetryMiddleware": 550,  # retries wait: RETRY_BACKOFF_*
+    "crawler.antibot.ChallengeMiddleware": 560,     # anti-bot challenges: ANTIBOT_*
+}
 
 # One crawl shared by several workers through Redis (crawler/distributed.py): off unless
 # DISTRIBUTED = True and REDIS_URL are set; the add-on sets the scheduler and duplicate filter.

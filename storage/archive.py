@@ -269,6 +269,30 @@ class Archive:
             headers["If-Modified-Since"] = row.last_modified
         return headers
 
+    def previous_run(self, spider: str, portal: str, started_before: datetime) -> dict[str, Any] | None:
+        """The last run of ``spider`` on ``portal`` before this one (see ``storage.runs``)."""
+        from storage.runs import previous_run
+
+        with self.engine.connect() as connection:
+            return previous_run(connection, spider, portal, started_before)
+
+    def record_outcome(self, run_id: int, **values: Any) -> None:
+        """Set a run's outcome (mode, requests, alarms, exit code…; see ``storage.runs``)."""
+        from storage.runs import record_outcome
+
+        if "stats" in values and values["stats"] is not None:
+            values["stats"] = _jsonable(values["stats"])
+        with self._write() as connection:
+            record_outcome(connection, run_id, **values)
+
+    def mark_interrupted(self, spider: str, portal: str | None = None,
+                         reason: str = "interrupted: the run never finished") -> list[int]:
+        """Mark this spider's runs left 'running' by a crash or kill as failed; their ids."""
+        from storage.runs import mark_interrupted
+
+        with self._write() as connection:
+            return mark_interrupted(connection, spider, portal, reason)
+
     # -- lifetime --------------------------------------------------------------------------
 
     def close(self) -> None:

@@ -48,9 +48,9 @@ def report_columns(replica: RunningReplica) -> str:
     return ",".join(sorted({str(r["column_id"]) for r in manifest_reports(replica)}))
 
 
-def crawl(replica: RunningReplica | str, database_url: str, columns: str, **options: Any) -> CrawlResult:
-    result = run_crawl("hangzhou", str(replica), database_url=database_url,
-                       spider_args={"columns": columns}, **options)
+def crawl(replica: RunningReplica | str, database_url: str, columns: str = "", **options: Any) -> CrawlResult:
+    options.setdefault("spider_args", {"columns": columns})
+    result = run_crawl("hangzhou", str(replica), database_url=database_url, **options)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stats.get("finish_reason") == "finished", result.stderr[-3000:]
     return result
@@ -214,14 +214,17 @@ def test_recrawl_adds_no_version_and_an_edit_adds_exactly_one(tmp_path: Path) ->
         reports = len(manifest_reports(replica))
         assert first.stat("archive/new_versions") == reports
 
-        again = crawl(replica, database_url, columns)
+        # Full mode revisits every report (conditionally); the default incremental mode would
+        # not fetch them at all (tests/test_crawl_scheduled.py).
+        full = {"spider_args": {"columns": columns, "mode": "full"}}
+        again = crawl(replica, database_url, **full)
         assert again.stat("archive/new_versions") == 0
         assert again.stat("archive/unchanged") == reports
 
         replica.reconfigure(edit=3)
         edited = {r["index_no"] for r in manifest_reports(replica) if r["edited"]}
         assert len(edited) == 3
-        third = crawl(replica, database_url, columns)
+        third = crawl(replica, database_url, **full)
         assert third.stat("archive/new_versions") == 3
         assert third.stat("archive/edited_documents") == 3
         assert third.stat("archive/unchanged") == reports - 3
@@ -318,5 +321,5 @@ def test_crawl_command_exits_non_zero_when_the_site_changed(tmp_path: Path) -> N
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
         )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "problem: hanweb/site_changed = 2" in done.stdout  # both columns
+    assert "alarm: site changed: 2 list page(s)" in done.stdout  # both columns
     assert "has no <datastore>" in done.stdout

@@ -10,7 +10,7 @@ in small ``_parse_…``/``_…`` hooks a subclass can override.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
@@ -21,6 +21,7 @@ from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.incremental import LISTING_COMPLETE, IncrementalCrawl
 from crawler.items import ReportPage
 from crawler.pages import (
     ColumnPage,
@@ -42,8 +43,11 @@ PROBLEM_STATS: tuple[str, ...] = (
 )
 
 
-class HanwebSpider(scrapy.Spider):
-    """Base spider of Hanweb JCMS portals; subclasses set ``name``, ``base_url``, ``column_ids``."""
+class HanwebSpider(IncrementalCrawl, scrapy.Spider):
+    """Base spider of Hanweb JCMS portals; subclasses set ``name``, ``base_url``, ``column_ids``.
+
+    Incremental by default (see ``crawler.incremental``): ``-a mode=full`` revisits every report.
+    """
 
     base_url: str = ""
     column_ids: tuple[str, ...] = ()
@@ -65,8 +69,9 @@ class HanwebSpider(scrapy.Spider):
     )
 
     def __init__(self, *args: Any, base_url: str | None = None, columns: str | None = None,
-                 **kwargs: Any) -> None:
+                 mode: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.init_mode(mode)
         self.base_url = (base_url or type(self).base_url).rstrip("/")
         host = urlsplit(self.base_url).hostname
         if not host:
@@ -80,6 +85,7 @@ class HanwebSpider(scrapy.Spider):
         self.allowed_domains = [host]
         self.listed_by_column: dict[str, int] = {}
         self.total_by_column: dict[str, int] = {}
+        self.stopped_columns: set[str] = set()  # paging stopped at a page of archived reports
 
     # ---- URLs ---------------------------------------------------------------------------------
 
@@ -100,6 +106,7 @@ class HanwebSpider(scrapy.Spider):
     # ---- the crawl ----------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
+        self.open_archive_state(self.portal)
         for column_id in self.column_ids:
             yield Request(
                 self._column_url(column_id),
@@ -119,20 +126,40 @@ class HanwebSpider(scrapy.Spider):
         self._report_unreadable(page.unreadable)
         self.total_by_column[column_id] = page.total_record
         self.crawler.stats.inc_value(f"{STAT}/total_record", page.total_record)
-        yield from self._listed(page.records, column_id)
+        self.crawler.stats.set_value(f"{STAT}/column_total/{column_id}", page.total_record)
+        known = yield from self._listed(page.records, column_id)
 
-        per_page = page.per_page or self.per_page
+        paging = {"form": form, "proxy": page.proxy_url, "per_page": page.per_page or self.per_page}
         embedded = len(page.records) + len(page.unreadable)
-        for start, end in self._windows(embedded, page.total_record, per_page):
-            yield Request(
-                self._dataproxy_url(page.proxy_url, start, end, per_page),
-                method="POST",
-                body=urlencode(form),
-                headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
-                callback=self.parse_dataproxy,
-                errback=self.list_fetch_failed,
-                cb_kwargs={"column_id": column_id, "start": start, "end": end},
-            )
+        windows = list(self._windows(embedded, page.total_record, paging["per_page"]))
+        if not self.stops_early:
+            for start, end in windows:
+                yield self._window_request(column_id, start, end, paging, chained=False)
+        elif known:
+            self._stop_paging(column_id, embedded)
+        elif windows:
+            # One window at a time: the next is asked for only if this one held new reports.
+            yield self._window_request(column_id, *windows[0], paging, chained=True)
+
+    def _window_request(self, column_id: str, start: int, end: int, paging: dict[str, Any],
+                        *, chained: bool) -> Request:
+        """The dataproxy POST for records ``start``..``end`` of a column."""
+        return Request(
+            self._dataproxy_url(paging["proxy"], start, end, paging["per_page"]),
+            method="POST",
+            body=urlencode(paging["form"]),
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
+            callback=self.parse_dataproxy,
+            errback=self.list_fetch_failed,
+            cb_kwargs={"column_id": column_id, "start": start, "end": end,
+                       "paging": paging if chained else None},
+        )
+
+    def _stop_paging(self, column_id: str, listed_to: int) -> None:
+        self.stopped_columns.add(column_id)
+        self.crawler.stats.inc_value("incremental/columns_stopped_early")
+        self.logger.info("column %s: records up to %d already archived, paging stops",
+                         column_id, listed_to)
 
     def _windows(self, embedded: int, total: int, per_page: int) -> Iterator[tuple[int, int]]:
         """1-based inclusive record windows after the embedded ones, ``pages_per_call`` pages each."""
@@ -141,7 +168,7 @@ class HanwebSpider(scrapy.Spider):
             yield start, start + size - 1
 
     def parse_dataproxy(self, response: Response, column_id: str, start: int,
-                        end: int) -> Iterator[Request]:
+                        end: int, paging: dict[str, Any] | None = None) -> Iterator[Request]:
         """One window of the list; a window shorter than promised is reported, not ignored."""
         try:
             page = DataproxyPage.from_xml(response.text, response.url, self.base_url)
@@ -157,11 +184,24 @@ class HanwebSpider(scrapy.Spider):
                 "column %s: dataproxy window %d-%d held %d records, expected %d (totalrecord %d)",
                 column_id, start, end, got, expected, page.total_record,
             )
-        yield from self._listed(page.records, column_id)
+        known = yield from self._listed(page.records, column_id)
+        if paging is None:
+            return
+        if known:
+            self._stop_paging(column_id, end)
+        elif end < page.total_record:
+            size = end - start + 1
+            yield self._window_request(column_id, end + 1, end + size, paging, chained=True)
 
-    def _listed(self, records: Iterable[ListedRecord], column_id: str) -> Iterator[Request]:
-        """Requests for the records that are annual reports; the rest are counted and skipped."""
+    def _listed(self, records: Iterable[ListedRecord],
+                column_id: str) -> Generator[Request, None, bool]:
+        """Requests for the reports to fetch; non-reports are counted and skipped.
+
+        Incremental mode skips archived reports, full mode revisits them conditionally.
+        Returns whether every report of this list page was archived already.
+        """
         stats = self.crawler.stats
+        reports: list[ListedRecord] = []
         for record in records:
             self.listed_by_column[column_id] = self.listed_by_column.get(column_id, 0) + 1
             stats.inc_value(f"{STAT}/records_listed")
@@ -169,12 +209,25 @@ class HanwebSpider(scrapy.Spider):
                 stats.inc_value(f"{STAT}/non_reports_skipped")
                 continue
             stats.inc_value(f"{STAT}/reports_listed")
+            reports.append(record)
+        unknown = self.unknown(r.url for r in reports)
+        for record in reports:
+            headers: dict[str, str] = {}
+            if record.url not in unknown:
+                if self.mode != "full":
+                    stats.inc_value("incremental/archived_skipped")
+                    continue
+                headers = self.conditional(record.url)
+            stats.inc_value(f"{STAT}/reports_requested")
             yield Request(
                 record.url,
+                headers=headers,
+                meta={"handle_httpstatus_list": [304]} if headers else {},
                 callback=self.parse_report_page,
                 errback=self.report_fetch_failed,
                 cb_kwargs={"record": record, "column_id": column_id},
             )
+        return self.page_is_known([r.url for r in reports], unknown)
 
     def parse_report_page(self, response: Response, record: ListedRecord,
                           column_id: str) -> Iterator[ReportPage | Request]:
@@ -185,6 +238,13 @@ class HanwebSpider(scrapy.Spider):
         """
         fetched_at = datetime.now(UTC)
         report = None
+        if response.status == 304:  # a conditional revisit: the archived version is current
+            self.crawler.stats.inc_value("incremental/not_modified")
+            yield ReportPage(url=response.url, status=304, fetched_at=fetched_at, body=b"",
+                             headers=self._parse_headers(response), report=None,
+                             listed_title=record.title, listed_date=record.date,
+                             column_id=column_id, flags=list(response.flags))
+            return
         error = self._incomplete_reason(response)
         if error is not None:
             retry = get_retry_request(response.request, spider=self, reason="incomplete_page")
@@ -260,12 +320,22 @@ class HanwebSpider(scrapy.Spider):
             self._site_changed(reason)
 
     def closed(self, reason: str) -> None:
-        """Compare what was listed with what the columns announced: fewer is a loud error."""
+        """Compare what was listed with what the columns announced: fewer is a loud error.
+
+        A column whose paging stopped at archived reports is complete by construction; the
+        run's listing is complete (and the next incremental run may stop early) only when
+        every column was read and nothing was lost or changed.
+        """
+        stats = self.crawler.stats
         for column_id, total in self.total_by_column.items():
             listed = self.listed_by_column.get(column_id, 0)
-            if listed < total:
-                self.crawler.stats.inc_value(f"{STAT}/columns_incomplete")
+            if listed < total and column_id not in self.stopped_columns:
+                stats.inc_value(f"{STAT}/columns_incomplete")
                 self.logger.error("column %s: listed %d of %d records", column_id, listed, total)
+        complete = (reason == "finished" and set(self.total_by_column) == set(self.column_ids)
+                    and not any(stats.get_value(key) for key in PROBLEM_STATS))
+        stats.set_value(LISTING_COMPLETE, int(complete))
+        self.close_archive_state()
 
     # ---- hooks ----------------------------------------------------------------------------------
 
