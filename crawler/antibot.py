@@ -2,7 +2,7 @@
 
 Chinese government portals sit behind WAFs that answer a crawler with a JavaScript challenge
 instead of the page: Ruishu/瑞数 (HTTP 412 with a ``$_ts`` script), Jiasule/加速乐 (HTTP 521 with
-a ``__jsl_clearance`` cookie script) and Anquanbao/WZWS (HTTP 200 with a ``wzws_cid`` cookie and
+a script that builds the ``__jsl_clearance`` cookie, and a ``__jsluid`` cookie) and Anquanbao/WZWS (HTTP 200 with a ``wzws_cid`` cookie and
 a ``wzwschallenge`` script). We never try to defeat them: a challenged request is dropped
 (``IgnoreRequest``, so no spider callback ever parses it), counted under ``antibot/…``, each
 challenge doubles the host's download delay, and after ``ANTIBOT_MAX_CHALLENGES`` the host is
@@ -30,7 +30,9 @@ def challenge_kind(response: Response) -> str | None:
     cookies = b" ".join(response.headers.getlist(b"Set-Cookie"))
     if response.status == 412 and b"$_ts" in head:
         return "ruishu"
-    if response.status == 521 and b"__jsl_clearance" in head:
+    # The clearance cookie is assembled character by character: ('_')+('_')+('j')+…
+    if response.status == 521 and (b"__jsl" in cookies or b"__jsl_clearance" in head
+                                   or b"document.cookie" in head):
         return "jsl"
     if b"wzws_cid=" in cookies or b"wzwschallenge" in head or b"/WZWSREL" in head:
         return "wzws"

@@ -54,7 +54,7 @@ class AlarmMonitor(Monitor):
         return self.data.crawler.settings.getfloat(name, default)
 
     def alarm(self, line: str) -> None:
-        alarms = list(self.stats.get(ALARMS) or [])
+        alarms = list(self.data.crawler.stats.get_value(ALARMS) or [])
         alarms.append(line)
         self.data.crawler.stats.set_value(ALARMS, alarms)
         logger.error("ALARM %s", line)
@@ -67,7 +67,7 @@ class FinishedMonitor(AlarmMonitor):
         reason = self.stats.get("finish_reason")
         if reason == "closespider_timeout":
             self.alarm(f"time limit: the crawl was stopped after "
-                       f"{self.data.crawler.settings.getint('CLOSESPIDER_TIMEOUT')} s, unfinished")
+                       f"{self.data.crawler.settings.getfloat('CLOSESPIDER_TIMEOUT'):g} s, unfinished")
         elif reason != "finished":
             self.alarm(f"crawl did not finish: {reason}")
 

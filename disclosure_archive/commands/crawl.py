@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -103,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
     lock_path = Path(args.lock_file or Path(tempfile.gettempdir())
                      / f"disclosure-archive-crawl-{args.spider}.lock")
     try:
-        with run_lock(lock_path):
-            return _locked_run(args, settings)
+        with run_lock(lock_path) as lock:
+            return _locked_run(args, settings, lock)
     except LockedError as error:
         print(f"crawl: {error}")
         return EXIT_LOCKED
@@ -134,7 +133,7 @@ def run_lock(path: Path) -> Iterator[IO[str]]:
         handle.close()
 
 
-def _locked_run(args: argparse.Namespace, settings: dict[str, str]) -> int:
+def _locked_run(args: argparse.Namespace, settings: dict[str, str], lock: IO[str]) -> int:
     _mark_interrupted(args.spider, settings.get("DATABASE_URL"))
     with tempfile.TemporaryDirectory(prefix="crawl-") as tmp:
         stats_file = Path(tmp) / "stats.json"
@@ -143,7 +142,8 @@ def _locked_run(args: argparse.Namespace, settings: dict[str, str]) -> int:
         env = dict(os.environ)
         env["SCRAPY_SETTINGS_MODULE"] = "crawler.settings"
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-        process = subprocess.Popen(command, env=env, start_new_session=True)
+        # The child inherits the locked file: the lock holds until both have exited.
+        process = subprocess.Popen(command, env=env, pass_fds=(lock.fileno(),))
         killed = _wait(process, args.time_limit, args.kill_grace)
         stats = json.loads(stats_file.read_text("utf-8")) if stats_file.is_file() else {}
     if killed:
@@ -178,16 +178,12 @@ def _wait(process: subprocess.Popen[bytes], time_limit: float, grace: float) -> 
         return False
     except subprocess.TimeoutExpired:
         pass
-    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, None)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            process.wait(timeout=wait)
-            break
-        except subprocess.TimeoutExpired:
-            continue
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
     return True
 
 
