@@ -7,6 +7,7 @@ stats (what it served), expected reports from its manifest, never from the crawl
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -109,10 +110,18 @@ def test_unchanged_portal_costs_three_requests_and_new_reports_exactly_theirs(tm
         new = {r["url"].removeprefix(str(replica)) for r in manifest_reports(replica)
                if r["url"] not in old}
         assert len(new) >= 7
-        grown = scheduled(replica, tmp_path)
+        scheduled(replica, tmp_path)
         assert fetched_articles(replica) == new
         assert count(tmp_path, Document) == reports + len(new)
         assert runs(tmp_path)[0]["new_documents"] == len(new)
+
+    shown = subprocess.run([sys.executable, "-m", "disclosure_archive", "runs", "--format", "json",
+                            "--database", f"sqlite:///{tmp_path / 'archive.db'}"],
+                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    listed = json.loads(shown.stdout)
+    assert [r["new_documents"] for r in listed] == [len(new), 0, reports]
+    assert [r["requests"] for r in listed][1] == unchanged.served["total"]
+    assert all(r["exit_code"] == 0 and r["alarms"] == [] for r in listed)
 
 
 def test_full_mode_downloads_only_the_edited_reports(tmp_path: Path) -> None:

@@ -74,6 +74,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-check-failures", type=float, metavar="SHARE",
                         help="alarm above this share of fetched reports whose sums do not hold "
                              "(default 0.5)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print nothing when the run is clean (for cron: mail only alarms)")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (repeatable)")
 
@@ -149,13 +151,14 @@ def _locked_run(args: argparse.Namespace, settings: dict[str, str], lock: IO[str
     if killed:
         _mark_interrupted(args.spider, settings.get("DATABASE_URL"),
                           f"time limit: killed after {args.time_limit + args.kill_grace:.0f} s")
-        return _finish(args, [f"time limit: the crawl overran {args.time_limit:.0f} s and was "
-                              "killed; the next run resumes"], EXIT_TIME_LIMIT)
+        return _finish(args, None, [f"time limit: the crawl overran {args.time_limit:.0f} s and "
+                                    "was killed; the next run resumes"], EXIT_TIME_LIMIT)
     if not stats:
-        return _finish(args, [f"crawl failed: the crawl process exited with {process.returncode} "
-                              "before it had counts (see the log)"], EXIT_ALARM)
-    _print_counts(stats)
-    return _finish(args, list(stats.get("alarms") or []), int(stats.get("exit_code", exit_code(stats))))
+        return _finish(args, None, [f"crawl failed: the crawl process exited with "
+                                    f"{process.returncode} before it had counts (see the log)"],
+                       EXIT_ALARM)
+    return _finish(args, stats, list(stats.get("alarms") or []),
+                   int(stats.get("exit_code", exit_code(stats))))
 
 
 def _command(args: argparse.Namespace, settings: dict[str, str]) -> list[str]:
@@ -198,22 +201,26 @@ def _mark_interrupted(spider: str, database: str | None, reason: str | None = No
         print(f"note: run {run_id} of {spider} never finished (killed or crashed); marked failed")
 
 
-def _print_counts(stats: dict[str, Any]) -> None:
+def _counts(stats: dict[str, Any]) -> str:
     counts = ", ".join(
         f"{stats.get(f'archive/{name}', 0)} {name.replace('_', ' ')}"
         for name in ("pages", "new_documents", "new_versions", "unchanged", "reposts", "failures",
                      "check_failures")
     )
-    print(f"crawl {stats.get('finish_reason', 'unfinished')} ({stats.get('incremental/mode')}, "
-          f"{stats.get('downloader/request_count', 0)} requests): {counts}")
+    return (f"crawl {stats.get('finish_reason', 'unfinished')} ({stats.get('incremental/mode')}, "
+            f"{stats.get('downloader/request_count', 0)} requests): {counts}")
 
 
-def _finish(args: argparse.Namespace, alarms: list[str], code: int) -> int:
-    """Print one line per alarm (also into the log file) and the exit code's meaning."""
-    lines = [f"alarm: {line}" for line in alarms]
+def _finish(args: argparse.Namespace, stats: dict[str, Any] | None, alarms: list[str],
+            code: int) -> int:
+    """Print the counts, one line per alarm and the exit code's meaning (also into the log
+    file); with --quiet, nothing for a clean run."""
+    lines = [_counts(stats)] if stats else []
+    lines += [f"alarm: {line}" for line in alarms]
     lines.append(f"exit {code}: {EXIT_CODES.get(code, 'unknown')}")
-    for line in lines:
-        print(line)
+    if code != 0 or not args.quiet:
+        for line in lines:
+            print(line)
     if args.log_file:
         with open(args.log_file, "a", encoding="utf-8") as log:
             log.writelines(f"[disclosure-archive crawl] {line}\n" for line in lines)
