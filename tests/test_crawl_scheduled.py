@@ -231,6 +231,18 @@ def test_time_limit_stops_the_crawl_with_its_own_exit_code(tmp_path: Path) -> No
     assert "alarm: time limit" in (tmp_path / "crawl.log").read_text("utf-8")
 
 
+def test_a_crawl_that_overruns_its_time_limit_is_killed(tmp_path: Path) -> None:
+    # Every page hangs longer than limit and grace: Scrapy cannot close in time, so it is killed.
+    # (The limit leaves the crawl time to start and record its run.)
+    faults = FaultConfig(timeout_rate=1.0, hang_seconds=30, fault_attempts=100)
+    with serve_replica(ReplicaConfig(reports=REPORTS, seed="hang", faults=faults)) as replica:
+        run = scheduled(replica, tmp_path, "--time-limit", "8", "--kill-grace", "1",
+                        "-s", "DOWNLOAD_TIMEOUT=25", expect=4)
+    assert any("was killed" in line for line in run.alarms()), run.out[-3000:]
+    latest = runs(tmp_path)[0]
+    assert latest["status"] == "failed" and latest["alarms"][-1].startswith("time limit: killed")
+
+
 # ---- alarms -----------------------------------------------------------------------------------
 
 
