@@ -164,4 +164,10 @@ class Monitors(Spidermon):
     def _run_suites(self, spider: Any, suites: list[MonitorSuite]) -> None:
         data = self._generate_data_for_spider(spider)
         for suite in suites:
-            _Runner(spider=spider).run(suite, **data)
+            result = _Runner(spider=spider).run(suite, **data)
+            # A monitor that breaks must not pass for a quiet run: its error is an alarm too.
+            for monitor, trace in getattr(result, "errors", []):
+                reason = trace.strip().splitlines()[-1] if trace.strip() else "unknown error"
+                alarms = list(self.crawler.stats.get_value(ALARMS) or [])
+                alarms.append(f"monitor failed: {getattr(monitor, 'name', monitor)}: {reason}")
+                self.crawler.stats.set_value(ALARMS, alarms)
