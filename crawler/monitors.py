@@ -22,7 +22,7 @@ from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.contrib.scrapy.extensions import Spidermon
 from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorRunner
 
-from crawler.runs import PROBLEM_STATS, reports_listed
+from crawler.runs import problem_stats, reports_listed
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class BlockedMonitor(AlarmMonitor):
 @monitors.name("Listing whole")
 class ListingMonitor(AlarmMonitor):
     def test_no_listing_problems(self) -> None:
-        for key in PROBLEM_STATS:
+        for key in problem_stats():
             if self.stats.get(key):
                 line = PROBLEM_LINES.get(key, key + ": {n}").format(n=self.stats[key])
                 reason = self.stats.get(key.replace("/site_changed", "/site_changed_reason"))

@@ -2,10 +2,8 @@
 
 Runs when the engine stops, after the monitors (``crawler.monitors``) have raised their alarms,
 so the archive's row holds what the run really ended with: mode, requests sent, reports listed,
-anti-bot challenges met, the alarm lines, the exit code and the final stats (which tell the
-next incremental run whether this one listed every column to the end).
-
-Exit codes of a crawl (``disclosure-archive crawl`` returns them):
+anti-bot challenges met, the alarm lines, the exit code (``crawler.exit_codes``) and the final
+stats (which tell the next incremental run whether this one listed every column to the end).
 """
 
 from __future__ import annotations
@@ -17,31 +15,19 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.spiders.gkmlpt import PROBLEM_STATS as GKMLPT_PROBLEMS
-from crawler.spiders.hanweb import PROBLEM_STATS as HANWEB_PROBLEMS
+from crawler.exit_codes import EXIT_ALARM, EXIT_BLOCKED, EXIT_OK, EXIT_TIME_LIMIT
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK = 0          # finished, no alarm
-EXIT_ALARM = 1       # an alarm: site changed, no reports, a column shrank, failures, lost pages
-EXIT_USAGE = 2       # bad arguments, unknown spider
-EXIT_BLOCKED = 3     # the portal answered with anti-bot challenges
-EXIT_TIME_LIMIT = 4  # the run hit its time limit (stopped, or killed when it overran)
-EXIT_LOCKED = 5      # another run of the same spider holds the lock: this one did not start
-EXIT_CODES: dict[int, str] = {
-    EXIT_OK: "finished, no alarm",
-    EXIT_ALARM: "alarm (site changed, no reports, column shrank, parse/check failures, lost pages)",
-    EXIT_USAGE: "usage error",
-    EXIT_BLOCKED: "blocked by anti-bot challenges",
-    EXIT_TIME_LIMIT: "time limit reached",
-    EXIT_LOCKED: "another run holds the lock",
-}
-__doc__ = (__doc__ or "") + "\n".join(f"    {code}: {text}" for code, text in EXIT_CODES.items())
-
-
-# Stats that mean the archive may be missing reports a portal lists, on every platform.
-PROBLEM_STATS: tuple[str, ...] = (*HANWEB_PROBLEMS, *GKMLPT_PROBLEMS)
 PLATFORMS: tuple[str, ...] = ("hanweb", "gkmlpt")
+
+
+def problem_stats() -> tuple[str, ...]:
+    """Stats that mean the archive may be missing reports a portal lists, on every platform."""
+    from crawler.spiders.gkmlpt import PROBLEM_STATS as GKMLPT
+    from crawler.spiders.hanweb import PROBLEM_STATS as HANWEB
+
+    return (*HANWEB, *GKMLPT)
 
 
 def reports_listed(stats: dict[str, Any]) -> int:

@@ -7,7 +7,8 @@ from scrapy.utils.test import get_crawler
 from spidermon import MonitorSuite
 
 from crawler.monitors import ALARMS, AlarmMonitor, Monitors
-from crawler.runs import EXIT_ALARM, EXIT_BLOCKED, EXIT_OK, EXIT_TIME_LIMIT, exit_code
+from crawler.exit_codes import EXIT_ALARM, EXIT_BLOCKED, EXIT_OK, EXIT_TIME_LIMIT
+from crawler.runs import exit_code
 
 
 class _Broken(AlarmMonitor):

@@ -9,7 +9,7 @@ request at a time per host; incremental unless ``--mode full``), run in a child 
   (``CLOSESPIDER_TIMEOUT``) and the child is killed if it overruns by ``--kill-grace``;
 - runs left "running" by a crash or kill are marked failed before the next starts;
 - every alarm prints one line naming the problem, and the exit code says what happened
-  (``crawler.runs.EXIT_CODES``: 0 ok, 1 alarm, 2 usage, 3 blocked, 4 time limit, 5 locked).
+  (``crawler.exit_codes.EXIT_CODES``: 0 ok, 1 alarm, 2 usage, 3 blocked, 4 time limit, 5 locked).
 
 Also runnable as ``python -m disclosure_archive.commands.crawl``.
 """
@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from crawler.runs import EXIT_ALARM, EXIT_CODES, EXIT_LOCKED, EXIT_TIME_LIMIT, EXIT_USAGE, exit_code
+from crawler.exit_codes import EXIT_ALARM, EXIT_CODES, EXIT_LOCKED, EXIT_TIME_LIMIT, EXIT_USAGE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TIME_LIMIT = 4 * 3600
@@ -157,6 +157,8 @@ def _locked_run(args: argparse.Namespace, settings: dict[str, str], lock: IO[str
         return _finish(args, None, [f"crawl failed: the crawl process exited with "
                                     f"{process.returncode} before it had counts (see the log)"],
                        EXIT_ALARM)
+    from crawler.runs import exit_code
+
     return _finish(args, stats, list(stats.get("alarms") or []),
                    int(stats.get("exit_code", exit_code(stats))))
 
