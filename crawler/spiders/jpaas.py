@@ -84,7 +84,10 @@ class JpaasMixin:
         if page_no == 1:
             self.total_by_column[column_id] = page.total  # type: ignore[attr-defined]
             self.crawler.stats.inc_value(f"{STAT}/total_record", page.total)
-            yield from self._listed(page.records, column_id)  # type: ignore[attr-defined]
+            known = yield from self._listed(page.records, column_id)  # type: ignore[attr-defined]
+            if known and self.stops_early:  # type: ignore[attr-defined]
+                self._stop_paging(column_id, len(urls))  # type: ignore[attr-defined]
+                return
             if page.pages > 1:
                 yield self._unit_request(column, 2, column_id, column_url, urls)
             return
