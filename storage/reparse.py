@@ -128,9 +128,18 @@ def _reparse_chunk(
     if not chunk:
         return
     records: list[tuple[StoredPage, PendingRecord]] = []
+    # A version a later 304 confirmed was current until then: its re-read replaces it as of then.
+    with archive.engine.connect() as connection:
+        confirmed = dict(connection.execute(
+            select(raw_pages.c.version_id, func.max(raw_pages.c.fetched_at))
+            .where(raw_pages.c.version_id.in_([p.version_id for p in chunk if p.version_id]),
+                   raw_pages.c.http_status == 304)
+            .group_by(raw_pages.c.version_id)
+        ).all())
     for page in chunk:
         report, error = parse_stored(page)
-        fetched = FetchedPage(url=page.url, status=page.http_status, fetched_at=page.fetched_at,
+        seen = max(page.fetched_at, confirmed.get(page.version_id) or page.fetched_at)
+        fetched = FetchedPage(url=page.url, status=page.http_status, fetched_at=seen,
                               body=page.body or b"", portal=page.portal,
                               headers={"Content-Type": page.content_type or ""})
         record = prepare(run_id, fetched, report, error, version)
