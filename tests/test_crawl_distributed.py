@@ -87,13 +87,14 @@ class Worker:
     """One ``scrapy crawl`` worker subprocess of a distributed crawl."""
 
     def __init__(self, name: str, replica: RunningReplica, database_url: str, redis_url: str,
-                 prefix: str, crawl_id: str, workdir: Path, **settings: Any) -> None:
+                 prefix: str, crawl_id: str, workdir: Path, mode: str | None = None,
+                 **settings: Any) -> None:
         self.name = name
         self.stats_file = workdir / f"{name}-stats.json"
         self.log_file = workdir / f"{name}.log"
         command = scrapy_crawl_command(
             "hangzhou", str(replica), database_url=database_url,
-            spider_args={"columns": report_columns(replica)},
+            spider_args={"columns": report_columns(replica), **({"mode": mode} if mode else {})},
             settings={
                 "DISTRIBUTED": True, "REDIS_URL": redis_url, "DISTRIBUTED_KEY_PREFIX": prefix,
                 "DISTRIBUTED_CRAWL_ID": crawl_id, "DISTRIBUTED_IDLE_TIMEOUT": 3,
@@ -125,9 +126,10 @@ def start_worker(redis_url: str, key_prefix: str, postgres_url: str,
                  tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     started: list[Worker] = []
 
-    def start(name: str, replica: RunningReplica, crawl_id: str = "c1", **settings: Any) -> Worker:
+    def start(name: str, replica: RunningReplica, crawl_id: str = "c1", mode: str | None = None,
+              **settings: Any) -> Worker:
         worker = Worker(name, replica, postgres_url, redis_url, key_prefix, crawl_id, tmp_path,
-                        **settings)
+                        mode=mode, **settings)
         started.append(worker)
         return worker
 
@@ -274,13 +276,15 @@ def test_a_new_crawl_id_revisits_the_lists_and_drops_the_previous_crawls_keys(
     server = Redis.from_url(redis_url)
     try:
         assert list(server.scan_iter(match=f"{key_prefix}:hangzhou:monday:*"))
-        tuesday = start_worker("tuesday", replica, crawl_id="tuesday").wait()
+        # Full mode: an incremental crawl would stop at the first list page, all archived.
+        tuesday = start_worker("tuesday", replica, crawl_id="tuesday", mode="full").wait()
         assert not list(server.scan_iter(match=f"{key_prefix}:hangzhou:monday:*"))
     finally:
         server.close()
     lists = [t for t in served(replica) if not t.startswith("GET /art/")]
     assert lists and max(served(replica).values()) == 1
-    assert tuesday["archive/unchanged"] == 12  # every report fetched again, nothing new
+    assert tuesday["archive/unchanged"] == 12  # every report asked again, nothing new
+    assert len([t for t in served(replica) if t.startswith("GET /art/")]) == 12
 
 
 def test_worker_command_crawls_and_prints_its_share(

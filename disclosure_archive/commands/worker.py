@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stop once the crawl's frontier has been idle this long (default 10)")
     parser.add_argument("--base-url", help="crawl this copy of the portal (e.g. a local replica)")
     parser.add_argument("--columns", help="comma-separated column ids instead of the spider's")
+    parser.add_argument("--mode", choices=("incremental", "full"),
+                        help="incremental (the spider's default) stops paging at archived reports; "
+                             "full revisits every report with conditional requests")
     parser.add_argument("--database", metavar="URL",
                         help="archive database URL, the same for every worker "
                              "(default $DATABASE_URL, else sqlite:///archive.db)")
@@ -87,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"worker: cannot reach Redis at {args.redis}: {error}", file=sys.stderr)
         return 2
     spider_args = {key: value for key, value in
-                   (("base_url", args.base_url), ("columns", args.columns)) if value}
+                   (("base_url", args.base_url), ("columns", args.columns),
+                                     ("mode", args.mode)) if value}
     process = CrawlerProcess(settings)
     try:
         crawler = process.create_crawler(args.spider)
