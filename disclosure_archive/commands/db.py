@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sqlalchemy.exc import SQLAlchemyError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError  # imported late: keeps the CLI's start quick
 
     from storage import migrate
     from storage.database import display_url, resolve_url

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
 import sys
 from typing import Any
 
@@ -61,24 +60,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _json(rows: list[dict[str, Any]], query: Any) -> None:
-    """One object, a group per line: thousands of agencies print fast (``indent`` would make
-    ``json`` encode in pure Python) and still read well."""
-    head = json.dumps({"table": query.table, "row": query.row, "column": query.column,
-                       "by": query.by, "share_of": query.share_of}, ensure_ascii=False)
-    groups = ",\n".join("  {" + ", ".join(f'"{k}": {_scalar(v)}' for k, v in row.items()) + "}"
-                         for row in rows)
-    sys.stdout.write(head[:-1] + ', "groups": [\n' + groups + ("\n" if rows else "") + "]}\n")
-
-
-def _scalar(value: Any) -> str:
-    """A JSON scalar without building an encoder per value (thousands of groups)."""
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return encode_basestring(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value) if isinstance(value, float) else str(value)
+    """One compact object in one ``json.dumps`` call: its C encoder writes thousands of groups
+    in milliseconds, while ``json.dump``, ``indent`` or a call per group run in Python and cost
+    far more. ``--format table`` is the one for reading."""
+    sys.stdout.write(json.dumps({"table": query.table, "row": query.row, "column": query.column,
+                                 "by": query.by, "share_of": query.share_of, "groups": rows},
+                                ensure_ascii=False) + "\n")
 
 
 def _csv(rows: list[dict[str, Any]], query: Any) -> None:
