@@ -23,7 +23,7 @@ from crawler.local import FAST_SETTINGS, REPO_ROOT, settings_args
 from replica.catalog import NOTICE_COLUMN
 from replica.faults import FaultConfig
 from replica.server import ReplicaConfig, RunningReplica, serve_replica
-from storage.database import open_engine
+from storage.database import ArchiveMissingError, open_engine
 from storage.models import CrawlRun, Document, RawPage, Version
 from storage.runs import recent_runs
 from tests.test_crawl import manifest_reports, report_columns
@@ -186,8 +186,14 @@ def test_every_challenge_kind_is_detected_and_none_is_archived(tmp_path: Path) -
 
 
 def _wait_for(predicate: Any, timeout: float = 60) -> None:
+    """Poll ``predicate``; an archive file whose schema is still being created counts as not yet."""
     deadline = time.monotonic() + timeout
-    while not predicate():
+    while True:
+        try:
+            if predicate():
+                return
+        except ArchiveMissingError:
+            pass
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.1)
 
