@@ -9,10 +9,14 @@ naming what is missing. Markup as recorded in ``shared/domain.md`` §3.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin
 
 from parsel import Selector
+
+from parsers.errors import NotAReportError, ParseError
 
 
 class SiteChangedError(Exception):
@@ -153,3 +157,14 @@ def article_completeness_error(body: bytes) -> str | None:
     if not _CLOSING_HTML.search(body[-4096:]):
         return "page ends before </html>: truncated"
     return None
+
+
+def read_report(parse: Callable[..., Any], text: str, url: str) -> tuple[Any, str | None]:
+    """The report a fetched page holds, or why it holds none, worded alike on every platform:
+    the reason is stored beside the raw page so that it can be re-parsed later."""
+    try:
+        return parse(text, url=url), None
+    except NotAReportError as exc:
+        return None, f"not a report: {exc}"
+    except ParseError as exc:
+        return None, f"parse error: {exc}"

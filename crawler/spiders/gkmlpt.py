@@ -24,11 +24,10 @@ from twisted.python.failure import Failure
 
 from crawler.browser import close_page, rendered
 from crawler.items import ReportPage
-from crawler.pages import ListedRecord, SiteChangedError
+from crawler.pages import ListedRecord, SiteChangedError, read_report
 from crawler.platform_pages import GKMLPT_SETTLED, GkmlptList, gkmlpt_render_error
 from crawler.spiders.hanweb import HanwebSpider
 from parsers import parse_html
-from parsers.errors import NotAReportError, ParseError
 
 STAT = "gkmlpt"
 # Crawl stats that mean the archive may be missing reports the portal lists.
@@ -142,12 +141,7 @@ class GkmlptSpider(scrapy.Spider):
                 yield retry
                 return
         else:
-            try:
-                report = parse_html(response.text, url=response.url)
-            except NotAReportError as exc:
-                error = f"not a report: {exc}"
-            except ParseError as exc:
-                error = f"parse error: {exc}"
+            report, error = read_report(parse_html, response.text, response.url)
         if error is not None:
             self.crawler.stats.inc_value(f"{STAT}/report_pages_unreadable")
             self.logger.warning("report page %s kept raw, not parsed: %s", response.url, error)

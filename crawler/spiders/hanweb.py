@@ -29,9 +29,9 @@ from crawler.pages import (
     ListedRecord,
     SiteChangedError,
     article_completeness_error,
+    read_report,
 )
 from parsers import parse_report
-from parsers.errors import NotAReportError, ParseError
 
 STAT = "hanweb"
 # Crawl stats that mean the archive may be missing reports the portal lists.
@@ -252,12 +252,7 @@ class HanwebSpider(IncrementalCrawl, scrapy.Spider):
                 yield retry
                 return
         else:
-            try:
-                report = parse_report(response.text, url=response.url)
-            except NotAReportError as exc:
-                error = f"not a report: {exc}"
-            except ParseError as exc:
-                error = f"parse error: {exc}"
+            report, error = read_report(parse_report, response.text, response.url)
         if error is not None:
             self.crawler.stats.inc_value(f"{STAT}/report_pages_unreadable")
             self.logger.warning("report page %s kept raw, not parsed: %s", response.url, error)
